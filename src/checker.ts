@@ -1,0 +1,130 @@
+import * as http from 'node:http';
+import * as tls from 'node:tls';
+import { processCiphersWeakened } from './ciphers.js';
+import { invalidOption } from './errors.js';
+import { normalizeHost, type NormalizedHost } from './host-names.js';
+import { POLICY_AGENT, internalsOf } from './internals.js';
+import type { PolicyConfig } from './options.js';
+import { displayHost, normalizeTarget } from './scope.js';
+import { certificateInScope, inspectSocket } from './socket-checks.js';
+import { versionRank, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
+import type { PolicyReport, PolicyViolation } from './types.js';
+import { makeViolation, type ViolationContext } from './violations.js';
+
+/** What `check` accepts: a URL or host, TLS/request options, an agent, or a connected TLS socket. */
+export type CheckTarget = string | URL | tls.ConnectionOptions | http.RequestOptions | http.Agent | tls.TLSSocket;
+
+const TARGET_HELP = 'a URL or host name, TLS or request options, an https.Agent, or a connected tls.TLSSocket';
+
+function report(inScope: boolean, host: NormalizedHost | undefined, violations: PolicyViolation[]): PolicyReport {
+  const shown = host === undefined || host.kind === 'unknown' ? undefined : host.name;
+  const kept = inScope ? violations : [];
+  return Object.freeze({ ok: kept.length === 0, inScope, host: shown, violations: Object.freeze(kept) });
+}
+
+/** Judges a target against the policy without touching the network. */
+export function checkTarget(config: PolicyConfig, target: unknown, hostHint?: string): PolicyReport {
+  if (target instanceof tls.TLSSocket) return checkSocket(config, target, hostHint);
+  if (typeof target === 'string' || target instanceof URL) return checkUrl(config, target);
+  if (target instanceof http.Agent || isAgentLike(target)) return checkAgent(config, target as http.Agent);
+  if (typeof target === 'object' && target !== null && !Array.isArray(target)) return checkOptions(config, target as TlsOptionsLike);
+  throw invalidOption('target', TARGET_HELP, target);
+}
+
+function isAgentLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { addRequest?: unknown }).addRequest === 'function';
+}
+
+function checkSocket(config: PolicyConfig, socket: tls.TLSSocket, hostHint?: string): PolicyReport {
+  const servername = typeof (socket as { servername?: unknown }).servername === 'string' ? (socket as { servername: string }).servername : undefined;
+  const host = normalizeTarget(hostHint ?? servername);
+  const inScope = config.scope.matches(host) || (socket.getProtocol() !== null && certificateInScope(socket, config));
+  const ctx: ViolationContext = { host: displayHost(host), port: socket.remotePort, servername: servername || undefined };
+  return report(inScope, host, inspectSocket(socket, config, ctx, true).violations);
+}
+
+function checkUrl(config: PolicyConfig, target: string | URL): PolicyReport {
+  const host = normalizeTarget(target);
+  const violations: PolicyViolation[] = [];
+  const protocol = target instanceof URL ? target.protocol : /^([a-z][a-z0-9+.-]*):\/\//iu.exec(target)?.[1]?.toLowerCase() + ':';
+  const ctx: ViolationContext = { host: displayHost(host) };
+  if (protocol === 'http:' || protocol === 'ws:') {
+    violations.push(makeViolation(ctx, { kind: 'insecure-options', detail: `${protocol} sends in clear text; use https:`, options: ['protocol'] }));
+  }
+  violations.push(...processDefaults(config, {}, ctx));
+  return report(config.scope.matches(host), host, violations);
+}
+
+function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyReport {
+  const { host, inScope } = scopeOfOptions(config, options);
+  const agent = options['agent'];
+  if (agent !== undefined && agent !== null && agent !== false && isAgentLike(agent)) {
+    const agentReport = checkAgent(config, agent as http.Agent);
+    // A policy agent overrides whatever the request options say, so they cannot weaken it.
+    if ((agent as Record<symbol, unknown>)[POLICY_AGENT] !== undefined) return report(inScope, host, [...agentReport.violations]);
+    // Node merges agent options over request options; judge what the connection would get.
+    options = { ...options, ...(agent as http.Agent & { options?: TlsOptionsLike }).options };
+  }
+  const ctx: ViolationContext = {
+    host: displayHost(host),
+    port: typeof options.port === 'number' ? options.port : undefined,
+    servername: typeof options.servername === 'string' && options.servername !== '' ? options.servername : undefined,
+  };
+  return report(inScope, host, judgeOptions(config, options, ctx));
+}
+
+function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
+  const policy = (agent as unknown as Record<symbol, unknown>)[POLICY_AGENT];
+  const internals = typeof policy === 'object' && policy !== null ? internalsOf(policy) : undefined;
+  const ctx: ViolationContext = { host: '(agent)' };
+  if (internals !== undefined) return report(true, undefined, comparePolicies(config, internals.config, ctx));
+  const options = ((agent as { options?: unknown }).options ?? {}) as TlsOptionsLike;
+  // An agent serves many hosts: it is in scope unless its options pin it to one that is not.
+  const pinned = options.servername || options.host ? scopeOfOptions(config, options) : { host: undefined, inScope: true };
+  return report(pinned.inScope, pinned.host, judgeOptions(config, options, ctx));
+}
+
+function judgeOptions(config: PolicyConfig, options: TlsOptionsLike, ctx: ViolationContext): PolicyViolation[] {
+  const violations: PolicyViolation[] = [];
+  const weak = weakeningOptions(options, config);
+  if (weak.length > 0) violations.push(makeViolation(ctx, { kind: 'insecure-options', detail: 'TLS options weaker than the policy', options: weak }));
+  violations.push(...processDefaults(config, options, ctx));
+  return violations;
+}
+
+/** Process-wide defaults that apply wherever the options leave a field unset. */
+function processDefaults(config: PolicyConfig, options: TlsOptionsLike, ctx: ViolationContext): PolicyViolation[] {
+  const names: string[] = [];
+  const usesProtocolDefaults = options.secureProtocol === undefined && options.secureContext === undefined;
+  if (usesProtocolDefaults && options.minVersion === undefined && versionRank(tls.DEFAULT_MIN_VERSION) < versionRank(config.minVersion)) names.push('tls.DEFAULT_MIN_VERSION');
+  if (usesProtocolDefaults && options.maxVersion === undefined && tls.DEFAULT_MAX_VERSION !== 'TLSv1.3') names.push('tls.DEFAULT_MAX_VERSION');
+  if (options.ciphers === undefined && options.secureContext === undefined && processCiphersWeakened(tls.DEFAULT_CIPHERS, config)) names.push('tls.DEFAULT_CIPHERS');
+  if (options.rejectUnauthorized === undefined && process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') names.push('NODE_TLS_REJECT_UNAUTHORIZED');
+  if (names.length === 0) return [];
+  return [makeViolation(ctx, { kind: 'insecure-options', detail: 'process-wide TLS defaults weaker than the policy apply', options: names })];
+}
+
+function scopeOfOptions(config: PolicyConfig, options: TlsOptionsLike): { host: NormalizedHost; inScope: boolean } {
+  const named = [options['hostname'], options.host, options.servername].filter((v): v is string => typeof v === 'string' && v !== '');
+  if (named.length === 0) return { host: normalizeHost(undefined), inScope: true }; // undeterminable: in scope
+  const hosts = named.map((n) => normalizeHost(n));
+  const first = hosts[0] ?? normalizeHost(undefined);
+  return { host: first, inScope: hosts.some((h) => config.scope.matches(h)) };
+}
+
+/** A policy agent passes when its policy is at least as strict as the one checking it. */
+function comparePolicies(wanted: PolicyConfig, actual: PolicyConfig, ctx: ViolationContext): PolicyViolation[] {
+  const names: string[] = [];
+  if (actual.mode !== 'enforce' && wanted.mode === 'enforce') names.push('policy.mode');
+  if (versionRank(actual.minVersion) < versionRank(wanted.minVersion)) names.push('policy.minVersion');
+  if (wanted.ciphers === 'strong' && actual.ciphers !== 'strong') names.push('policy.ciphers');
+  if (!scopeCovers(actual, wanted)) names.push('policy.hosts');
+  if (names.length === 0) return [];
+  return [makeViolation(ctx, { kind: 'insecure-options', detail: "the agent's policy is weaker than the policy checked", options: names })];
+}
+
+function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
+  if (actual.scope.patterns === '*') return true;
+  if (wanted.scope.patterns === '*') return false;
+  return wanted.scope.patterns.every((p) => actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)));
+}

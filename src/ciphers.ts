@@ -1,0 +1,89 @@
+import { constants } from 'node:crypto';
+import type { PolicyConfig } from './options.js';
+
+/**
+ * TLS 1.2 suites of the `'strong'` policy: ECDHE key exchange (forward secrecy) with an AEAD
+ * cipher. Microsoft 365 front ends and Azure Front Door all offer the ECDHE-RSA-AES-GCM pair,
+ * so this set works with every Microsoft 365 endpoint (shared/M365.md, cipher tables).
+ */
+export const STRONG_TLS12_CIPHERS: readonly string[] = Object.freeze([
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+]);
+
+// Node's *compiled-in* list. `tls.DEFAULT_CIPHERS` and `crypto.constants.defaultCipherList`
+// follow `--tls-cipher-list` and run-time assignment, so they are exactly what must not be
+// trusted; `defaultCoreCipherList` is fixed at build time.
+const NODE_CORE_CIPHERS = constants.defaultCoreCipherList;
+// The TLS 1.2 part of Node's list, aliases and exclusions included (`HIGH:!aNULL:...`).
+const NODE_TLS12_PART = tokens(NODE_CORE_CIPHERS).filter((t) => !t.startsWith('TLS_'));
+const STRONG = new Set(STRONG_TLS12_CIPHERS);
+
+function tokens(cipherString: string): string[] {
+  return cipherString.split(/[:, ]+/u).filter((t) => t.length > 0);
+}
+
+function isSuiteName(token: string): boolean {
+  return /^[A-Z0-9_-]+$/u.test(token) && token.includes(token.startsWith('TLS_') ? '_' : '-');
+}
+
+/** Is one explicitly named TLS 1.2 suite inside the policy? */
+function suiteAllowed(name: string, config: Pick<PolicyConfig, 'ciphers'>): boolean {
+  if (config.ciphers === 'strong') return STRONG.has(name);
+  return isSuiteName(name) && !name.split('-').some((part) => BROKEN_PARTS.has(part));
+}
+
+/**
+ * Could this OpenSSL cipher string enable a TLS 1.2 suite outside the policy? Judged by its
+ * text, conservatively: exclusions (`!X`, `-X`), re-ordering (`+X`, `@STRENGTH`), TLS 1.3
+ * names and explicit suites of the policy are fine; aliases (`HIGH`, `DEFAULT`, `ALL`), unknown
+ * names and `@SECLEVEL` below 2 could widen the set, so they count as weakening.
+ */
+export function cipherStringWeakens(value: string, config: Pick<PolicyConfig, 'ciphers'>): boolean {
+  if (config.ciphers === 'node-default' && value === NODE_CORE_CIPHERS) return false;
+  for (const token of tokens(value)) {
+    if (token.startsWith('!') || token.startsWith('-') || token.startsWith('+')) continue;
+    if (token === '@STRENGTH') continue;
+    const level = /^@SECLEVEL=(\d)$/u.exec(token);
+    if (level) {
+      if (Number(level[1]) < 2) return true;
+      continue;
+    }
+    if (token.startsWith('TLS_') && isSuiteName(token)) continue;
+    if (!suiteAllowed(token, config)) return true;
+  }
+  return false;
+}
+
+/** Is Node's process-wide default cipher list weaker than Node's own built-in list? */
+export function processCiphersWeakened(value: string, config: Pick<PolicyConfig, 'ciphers'>): boolean {
+  return value !== NODE_CORE_CIPHERS && cipherStringWeakens(value, config);
+}
+
+/**
+ * The cipher string to force for an in-scope connection: the caller's when it stays inside
+ * the policy, otherwise the policy's TLS 1.2 list. The caller's TLS 1.3 names are kept either
+ * way (TLS 1.3 suites are all AEAD and forward secret; the policy leaves them alone).
+ */
+export function policyCipherString(callerValue: unknown, config: Pick<PolicyConfig, 'ciphers'>): string {
+  if (typeof callerValue === 'string' && callerValue.length > 0 && !cipherStringWeakens(callerValue, config)) {
+    return callerValue;
+  }
+  const tls13 = typeof callerValue === 'string' ? tokens(callerValue).filter((t) => t.startsWith('TLS_') && isSuiteName(t)) : [];
+  const tls12 = config.ciphers === 'strong' ? STRONG_TLS12_CIPHERS : NODE_TLS12_PART;
+  return [...tls13, ...tls12].join(':');
+}
+
+// Markers of suites no policy accepts, as they appear in OpenSSL names (RC4-MD5,
+// DES-CBC3-SHA, ADH-AES128-SHA, EXP-RC4-MD5, NULL-SHA, PSK-AES128-CBC-SHA, ...).
+const BROKEN_PARTS = new Set(['NULL', 'EXP', 'EXP1024', 'RC4', 'DES', 'CBC3', 'MD5', 'ADH', 'AECDH', 'PSK', 'SRP', 'IDEA', 'SEED', 'RC2']);
+
+/** Is a negotiated suite acceptable? TLS 1.3 suites always are. */
+export function negotiatedCipherAllowed(cipherName: string, protocol: string, config: Pick<PolicyConfig, 'ciphers'>): boolean {
+  if (protocol === 'TLSv1.3') return true;
+  return suiteAllowed(cipherName, config);
+}

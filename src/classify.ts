@@ -1,0 +1,82 @@
+import type { TlsPolicyErrorCode, ViolationKind } from './types.js';
+
+/** The policy reading of a Node.js TLS failure. */
+export interface Classification {
+  readonly kind: ViolationKind;
+  readonly code: TlsPolicyErrorCode;
+  readonly nodeCode: string;
+}
+
+// By error code only, never by message text: messages change between OpenSSL releases, codes
+// are Node's contract. Table: shared/M365.md, "How Node reports TLS failures".
+const VERSION_CODES = [
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', // the server answered our floor with a protocol_version alert
+  'ERR_SSL_UNSUPPORTED_PROTOCOL', // the server picked a version below our floor
+];
+const DOWNGRADE_CODES = [
+  'ERR_SSL_INAPPROPRIATE_FALLBACK', // RFC 8446 4.1.3 downgrade sentinel in ServerHello.random
+  'ERR_SSL_TLSV1_ALERT_INAPPROPRIATE_FALLBACK', // RFC 7507: the server saw TLS_FALLBACK_SCSV
+  // The handshake transcript or record layer caught tampering on the path.
+  'ERR_SSL_BAD_SIGNATURE',
+  'ERR_SSL_BAD_RECORD_MAC',
+  'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC',
+  'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC',
+  'ERR_SSL_BAD_EXTENSION',
+  'ERR_SSL_BAD_PROTOCOL_VERSION_NUMBER',
+  'ERR_SSL_DIGEST_CHECK_FAILED',
+  'ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR',
+];
+// A handshake_failure alert after we offered only policy suites most often means "no suite in
+// common". It is only read that way when the policy did narrow the suites (see classifyTlsError).
+const CIPHER_CODES = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_NO_SHARED_CIPHER'];
+// X.509 verification results (OpenSSL's names, as Node reports them) and Node's own name check.
+const UNVERIFIED_CODES = [
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+];
+
+const TABLE = new Map<string, Omit<Classification, 'nodeCode'>>([
+  ...VERSION_CODES.map((c) => [c, { kind: 'legacy-server', code: 'ERR_TLS_POLICY_VERSION' }] as const),
+  ...DOWNGRADE_CODES.map((c) => [c, { kind: 'downgrade-attack', code: 'ERR_TLS_POLICY_DOWNGRADE' }] as const),
+  ...CIPHER_CODES.map((c) => [c, { kind: 'weak-cipher', code: 'ERR_TLS_POLICY_CIPHER' }] as const),
+  ...UNVERIFIED_CODES.map((c) => [c, { kind: 'unverified-peer', code: 'ERR_TLS_POLICY_UNVERIFIED' }] as const),
+]);
+
+/**
+ * Reads a connection failure. Returns undefined for failures the policy has nothing to say
+ * about (DNS, refused, reset, timeouts, a peer that is not TLS): those pass through unchanged.
+ */
+export function classifyTlsError(error: unknown, policyNarrowedCiphers: boolean): Classification | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const nodeCode = (error as { code?: unknown }).code;
+  if (typeof nodeCode !== 'string') return undefined;
+  const entry = TABLE.get(nodeCode);
+  if (entry === undefined) return undefined;
+  if (entry.kind === 'weak-cipher' && !policyNarrowedCiphers) return undefined;
+  return { ...entry, nodeCode };
+}

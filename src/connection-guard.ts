@@ -1,0 +1,137 @@
+import type * as tls from 'node:tls';
+import { classifyTlsError } from './classify.js';
+import type { TlsPolicyError } from './errors.js';
+import { normalizeHost, type NormalizedHost } from './host-names.js';
+import type { PolicyInternals } from './internals.js';
+import { displayHost } from './scope.js';
+import { certificateInScope, inspectSocket } from './socket-checks.js';
+import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
+import type { PolicyViolation } from './types.js';
+import { makeViolation, policyError, withAction, type ViolationContext } from './violations.js';
+
+/** What the policy decided for one outgoing connection, before it is made. */
+export interface ConnectionPlan<T extends TlsOptionsLike = TlsOptionsLike> {
+  /** In scope by host or server name (a certificate can still bring it in after the handshake). */
+  readonly inScope: boolean;
+  readonly ctx: ViolationContext;
+  /** The options to connect with: hardened for in-scope hosts in enforce mode, else the caller's. */
+  readonly options: T;
+  /** Set when the connection must not be attempted at all (`insecureOptions: 'refuse'`). */
+  readonly refused?: TlsPolicyError;
+}
+
+function candidates(options: TlsOptionsLike): NormalizedHost[] {
+  // An empty servername is Node's way to say "no SNI" (IP literal hosts): it names nothing.
+  return [options['hostname'], options.host, options.servername]
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+    .map((v) => normalizeHost(v));
+}
+
+/**
+ * Decides scope, hardens (or judges) the caller's options and reports weakening ones. The
+ * policy is applied last, over agent and request options alike, so nothing the caller or a
+ * library wrote into them can lower it.
+ */
+export function planConnection<T extends TlsOptionsLike>(internals: PolicyInternals, options: T): ConnectionPlan<T> {
+  const { config } = internals;
+  const hosts = candidates(options);
+  const inScope = hosts.length === 0 ? config.scope.matches(normalizeHost(undefined)) : hosts.some((h) => config.scope.matches(h));
+  const primary = hosts[0];
+  const ctx: ViolationContext = {
+    host: primary === undefined ? '(unknown)' : displayHost(primary),
+    port: typeof options.port === 'number' ? options.port : Number(options.port) || undefined,
+    servername: typeof options.servername === 'string' && options.servername !== '' ? options.servername : undefined,
+  };
+  if (!inScope) return { inScope, ctx, options };
+  const weak = weakeningOptions(options, config);
+  const enforce = config.mode === 'enforce';
+  if (weak.length > 0) {
+    const refuse = enforce && config.insecureOptions === 'refuse';
+    const action = enforce ? (refuse ? 'blocked' : 'overridden') : 'reported';
+    const detail = refuse ? 'TLS options weaker than the policy; connection refused' : 'TLS options weaker than the policy';
+    const v = makeViolation(ctx, { kind: 'insecure-options', detail, options: weak, action });
+    internals.emitViolations([v]);
+    if (refuse) return { inScope, ctx, options, refused: policyError([v]) };
+  }
+  return { inScope, ctx, options: enforce ? hardenTlsOptions(options, config) : options };
+}
+
+/**
+ * Watches one TLS socket made from a plan. In enforce mode the socket is corked until the
+ * handshake has been verified, so not one application byte (request line, headers, an
+ * Authorization token) reaches a server that fails the policy; failures are destroyed with a
+ * TlsPolicyError in place of Node's error, which is kept as `cause`.
+ */
+export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): void {
+  const { config } = internals;
+  const enforce = config.mode === 'enforce';
+  // With every host in scope there is nothing a certificate could add, and out-of-scope
+  // connections in report mode need no watching at all.
+  const certMayMatter = !plan.inScope && config.scope.patterns !== '*';
+  if (!plan.inScope && !certMayMatter) return;
+  if (enforce) socket.cork();
+  let settled = false;
+
+  if (plan.inScope) {
+    // The error a failed handshake emits is the one `_destroy` hands to its callback, so
+    // swapping it there reaches every listener (http's ClientRequest, undici, the caller).
+    const destroy = socket._destroy;
+    socket._destroy = function policyDestroy(error: Error | null, callback: (error?: Error | null) => void): void {
+      destroy.call(this, error, (err?: Error | null) => callback(settled || !err ? err : readFailure(internals, plan, err)));
+    };
+  }
+
+  socket.prependOnceListener('secureConnect', () => {
+    settled = true;
+    if (!plan.inScope && !certificateInScope(socket, config)) {
+      if (enforce) socket.uncork();
+      return;
+    }
+    // Node has already checked the name for hardened in-scope connections; anything that
+    // ran on the caller's options (report mode, scope known only from the certificate) is
+    // checked here too.
+    const checkIdentity = !enforce || !plan.inScope;
+    const { ctx, violations } = inspectSocket(socket, config, plan.ctx, checkIdentity);
+    if (violations.length > 0) {
+      const acted = withAction(violations, enforce ? 'blocked' : 'reported');
+      internals.emitViolations(acted);
+      if (enforce) {
+        socket.destroy(policyError(acted));
+        return;
+      }
+    }
+    internals.emitSecure({
+      host: ctx.host,
+      port: ctx.port,
+      servername: ctx.servername,
+      protocol: ctx.protocol ?? 'unknown',
+      cipher: ctx.cipher ?? 'unknown',
+      sessionReused: socket.isSessionReused(),
+      time: new Date().toISOString(),
+    });
+    if (enforce) socket.uncork();
+  });
+}
+
+/** A handshake failure read by the policy: reported, and replaced by a TlsPolicyError when enforcing. */
+function readFailure(internals: PolicyInternals, plan: ConnectionPlan, error: Error): Error {
+  const { config } = internals;
+  const enforce = config.mode === 'enforce';
+  const reading = classifyTlsError(error, enforce && config.ciphers === 'strong');
+  if (reading === undefined) return error;
+  const violation: PolicyViolation = makeViolation(plan.ctx, {
+    kind: reading.kind,
+    detail: DETAIL[reading.kind] ?? 'the TLS handshake failed the policy',
+    nodeCode: reading.nodeCode,
+    action: enforce ? 'blocked' : 'reported',
+  });
+  internals.emitViolations([violation]);
+  return enforce ? policyError([violation], error) : error;
+}
+
+const DETAIL: Partial<Record<PolicyViolation['kind'], string>> = {
+  'legacy-server': 'the server only speaks a TLS version below the policy floor',
+  'downgrade-attack': 'the handshake was tampered with on the path (downgrade attempt)',
+  'weak-cipher': 'no cipher suite in common with the policy (the server offers only suites outside it)',
+  'unverified-peer': 'the server certificate failed verification',
+};

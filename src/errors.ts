@@ -1,0 +1,56 @@
+import type { PolicyViolation, TlsPolicyErrorCode } from './types.js';
+
+// Branded with a registry symbol (not a module-local one) so that `instanceof` and
+// `isTlsPolicyError` hold across the ESM and CommonJS copies of this package, or a bundled
+// copy next to an npm one: each copy has its own class object, but they share this symbol.
+const BRAND = Symbol.for('m365-tls-policy.TlsPolicyError');
+
+export interface TlsPolicyErrorInit {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly violations?: readonly PolicyViolation[];
+  readonly cause?: unknown;
+}
+
+/** The one error type this library throws or hands to callers; `code` is stable. */
+export class TlsPolicyError extends Error {
+  readonly code: TlsPolicyErrorCode;
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly violations: readonly PolicyViolation[];
+
+  constructor(code: TlsPolicyErrorCode, message: string, init: TlsPolicyErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'TlsPolicyError';
+    this.code = code;
+    this.host = init.host;
+    this.port = init.port;
+    this.violations = Object.freeze([...(init.violations ?? [])]);
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isTlsPolicyError(value);
+  }
+}
+
+/** True for a {@link TlsPolicyError} from any copy of this package. */
+export function isTlsPolicyError(value: unknown): value is TlsPolicyError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A bad policy option or argument: names the option and what is allowed. */
+export function invalidOption(path: string, expected: string, got: unknown): TlsPolicyError {
+  return new TlsPolicyError('ERR_TLS_POLICY_INVALID_OPTION', `${path} must be ${expected} (got ${describe(got)})`);
+}
+
+/** A short, safe description of a bad value: its type, and the value itself only for short strings. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length <= 64 ? JSON.stringify(value) : `a string of ${value.length} characters`;
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
+  return `a value of type ${typeof value}`;
+}

@@ -1,0 +1,76 @@
+import { isIP } from 'node:net';
+
+/** A host name reduced to the form the scope compares, or why it could not be. */
+export type NormalizedHost =
+  | { readonly kind: 'name'; readonly name: string }
+  | { readonly kind: 'ip'; readonly name: string }
+  | { readonly kind: 'unknown' };
+
+const UNKNOWN: NormalizedHost = Object.freeze({ kind: 'unknown' });
+// Characters that have no place in a bare host name. Their presence means the value is a URL
+// fragment, userinfo trick or garbage: the caller's intent cannot be read, so it is "unknown"
+// (and unknown targets are treated as in scope).
+const NOT_A_HOST = /[\s/\\?#@%<>"'`^{}|]/u;
+
+// Normalisation runs for every new connection; the same few names recur, so a small cache
+// keeps it off the hot path. Bounded: cleared when full, so hostile input cannot grow it.
+const CACHE_LIMIT = 1024;
+const cache = new Map<string, NormalizedHost>();
+
+/**
+ * Normalises a host name as the WHATWG URL parser does for `https:` URLs (lower case,
+ * IDNA A-labels, full-width dots, IPv4 in any notation), then removes one trailing dot.
+ */
+export function normalizeHost(input: unknown): NormalizedHost {
+  if (typeof input !== 'string' || input.length === 0 || input.length > 253 * 4) return UNKNOWN;
+  const hit = cache.get(input);
+  if (hit !== undefined) return hit;
+  const result = normalizeUncached(input);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(input, result);
+  return result;
+}
+
+function normalizeUncached(input: string): NormalizedHost {
+  const bare = input.startsWith('[') && input.endsWith(']') ? input.slice(1, -1) : input;
+  if (isIP(bare) === 6) return ipv6(bare);
+  if (NOT_A_HOST.test(input) || input.includes(':')) return UNKNOWN;
+  let hostname: string;
+  try {
+    hostname = new URL(`https://${input}/`).hostname;
+  } catch {
+    return UNKNOWN;
+  }
+  if (hostname.endsWith('.')) hostname = hostname.slice(0, -1);
+  if (hostname.length === 0 || hostname.includes('..') || hostname.startsWith('.')) return UNKNOWN;
+  if (isIP(hostname) === 4) return { kind: 'ip', name: hostname };
+  return { kind: 'name', name: hostname };
+}
+
+function ipv6(address: string): NormalizedHost {
+  try {
+    return { kind: 'ip', name: new URL(`https://[${address}]/`).hostname };
+  } catch {
+    return UNKNOWN;
+  }
+}
+
+/**
+ * The host of a URL, or of `host[:port]`, normalised. Userinfo (`user@`) is never taken for
+ * the host: the WHATWG parser separates it, exactly as the HTTP clients do.
+ */
+export function hostOfUrlOrName(input: string | URL): NormalizedHost {
+  if (input instanceof URL) return normalizeHost(input.hostname);
+  if (input.includes('://')) {
+    try {
+      return normalizeHost(new URL(input).hostname);
+    } catch {
+      return UNKNOWN;
+    }
+  }
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/u.exec(input);
+  if (bracketed) return normalizeHost(bracketed[1]);
+  const withPort = /^([^:]+):\d{1,5}$/u.exec(input);
+  if (withPort) return normalizeHost(withPort[1]);
+  return normalizeHost(input);
+}

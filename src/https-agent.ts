@@ -1,0 +1,66 @@
+import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type * as tls from 'node:tls';
+import { guardSocket, planConnection } from './connection-guard.js';
+import { invalidOption } from './errors.js';
+import { POLICY_AGENT, POLICY_INTERNALS } from './internals.js';
+import type { TlsPolicyOptions } from './options.js';
+import { toPolicy, type TlsPolicy } from './policy.js';
+import type { TlsOptionsLike } from './tls-options.js';
+
+/** Options of {@link createHttpsAgent}: any `https.Agent` option, plus the policy. */
+export interface PolicyHttpsAgentOptions extends https.AgentOptions {
+  /** A policy (shared with other agents) or options for a new one. Default: the default policy. */
+  policy?: TlsPolicy | TlsPolicyOptions | undefined;
+}
+
+type ConnectCallback = (err: Error | null, stream: Duplex) => void;
+
+/**
+ * An `https.Agent` that applies a TLS policy in `createConnection`, the one seam every
+ * request passes through, after Node has merged agent and request options. Calling the base
+ * class's `createConnection` keeps its TLS session cache, so resumption still works.
+ */
+class PolicyHttpsAgent extends https.Agent {
+  readonly #policy: TlsPolicy;
+
+  constructor(options: https.AgentOptions, policy: TlsPolicy) {
+    super(options);
+    this.#policy = policy;
+    Object.defineProperty(this, POLICY_AGENT, { value: policy, enumerable: false });
+  }
+
+  /** The policy this agent enforces (read-only). */
+  get policy(): TlsPolicy {
+    return this.#policy;
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
+    const internals = this.#policy[POLICY_INTERNALS];
+    const plan = planConnection(internals, options as TlsOptionsLike);
+    if (plan.refused !== undefined) {
+      if (callback === undefined) throw plan.refused;
+      process.nextTick(callback, plan.refused, undefined as unknown as Duplex);
+      return undefined;
+    }
+    const socket = super.createConnection(plan.options as https.RequestOptions) as tls.TLSSocket;
+    guardSocket(internals, socket, plan);
+    return socket;
+  }
+}
+
+/**
+ * A keep-alive `https.Agent` that refuses anything below the policy on in-scope hosts,
+ * whatever the request options, process defaults or NODE_OPTIONS say. Out-of-scope hosts get
+ * a plain agent's behaviour.
+ */
+export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): https.Agent {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of https.Agent options', options);
+  const { policy, ...agentOptions } = options;
+  return new PolicyHttpsAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'));
+}
+
+/** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */
+export function isPolicyAgent(agent: unknown): boolean {
+  return typeof agent === 'object' && agent !== null && (agent as Record<symbol, unknown>)[POLICY_AGENT] !== undefined;
+}

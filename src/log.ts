@@ -1,0 +1,62 @@
+import createDebug from 'debug';
+import type { PolicyViolation, SecureConnectionEvent } from './types.js';
+
+// Namespaces: enable with DEBUG=m365-tls-policy:* (a library never calls debug.enable()).
+const root = createDebug('m365-tls-policy');
+/** The downgrade-attempt log: one line per violation. */
+export const violationLog = root.extend('violation');
+/** One line per in-scope connection that passed. */
+export const connectionLog = root.extend('connection');
+
+// Host names, server names and codes reach the log; some are chosen by the peer or by whoever
+// built the request. Anything outside this plain set is JSON-quoted, so a CR/LF or an ANSI
+// escape can never start a new, forged log line; long values are cut.
+const PLAIN = /^[A-Za-z0-9._:*()[\]-]{1,253}$/u;
+
+export function safeField(value: unknown): string {
+  const text = String(value);
+  if (PLAIN.test(text)) return text;
+  const cut = text.length > 253 ? `${text.slice(0, 253)}...` : text;
+  return JSON.stringify(cut).replace(/[\u0080-\uffff]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function line(fields: Readonly<Record<string, unknown>>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    parts.push(`${key}=${Array.isArray(value) ? value.map(safeField).join(',') : safeField(value)}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * The violation line, in the terms Exchange and Entra reports use (host, port, version,
+ * cipher, reason, action). Built only from the violation's own fields, which hold no secrets.
+ */
+export function formatViolation(v: PolicyViolation): string {
+  return line({
+    time: v.time,
+    kind: v.kind,
+    action: v.action,
+    host: v.host,
+    port: v.port,
+    servername: v.servername,
+    protocol: v.protocol,
+    cipher: v.cipher,
+    options: v.options,
+    code: v.code,
+    nodeCode: v.nodeCode,
+  });
+}
+
+export function formatSecure(e: SecureConnectionEvent): string {
+  return line({
+    time: e.time,
+    host: e.host,
+    port: e.port,
+    servername: e.servername,
+    protocol: e.protocol,
+    cipher: e.cipher,
+    resumed: e.sessionReused,
+  });
+}

@@ -1,0 +1,77 @@
+import { invalidOption } from './errors.js';
+import { hostOfUrlOrName, normalizeHost, type NormalizedHost } from './host-names.js';
+import { MICROSOFT_365_HOSTS } from './microsoft365-hosts.js';
+
+/**
+ * A compiled host scope: exact names in one set, `*.suffix` patterns in another, so a lookup
+ * costs one probe per label of the name, whatever the number of patterns.
+ */
+export interface HostScope {
+  /** The normalised patterns, as given (or `'*'`). */
+  readonly patterns: readonly string[] | '*';
+  /** Does the scope cover this (already normalised) host? */
+  matches(host: NormalizedHost): boolean;
+}
+
+/** Label-boundary pattern syntax: `name.example` or `*.name.example`. */
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/u;
+
+export function compileScope(
+  hosts: 'microsoft365' | '*' | readonly string[],
+  extraHosts: readonly string[],
+  path = 'policy.hosts',
+): HostScope {
+  if (hosts === '*') return { patterns: '*', matches: () => true };
+  const given = hosts === 'microsoft365' ? MICROSOFT_365_HOSTS : hosts;
+  const exact = new Set<string>();
+  const suffixes = new Set<string>();
+  const patterns: string[] = [];
+  const add = (pattern: unknown, where: string): void => {
+    const parsed = parsePattern(pattern, where);
+    (parsed.wildcard ? suffixes : exact).add(parsed.name);
+    patterns.push(parsed.wildcard ? `*.${parsed.name}` : parsed.name);
+  };
+  given.forEach((p, i) => add(p, hosts === 'microsoft365' ? 'MICROSOFT_365_HOSTS' : `${path}[${i}]`));
+  extraHosts.forEach((p, i) => add(p, `policy.extraHosts[${i}]`));
+  return {
+    patterns: Object.freeze([...new Set(patterns)]),
+    matches(host) {
+      if (host.kind === 'unknown') return true; // cannot tell: the safe answer is "in scope"
+      if (exact.has(host.name)) return true;
+      if (host.kind === 'ip' || suffixes.size === 0) return false; // IP literals match no suffix
+      const name = host.name;
+      for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+        if (suffixes.has(name.slice(dot + 1))) return true;
+      }
+      return false;
+    },
+  };
+}
+
+const PATTERN_HELP = "a host name ('graph.microsoft.com'), a wildcard ('*.sharepoint.com') or an IP address";
+
+function parsePattern(pattern: unknown, path: string): { wildcard: boolean; name: string } {
+  if (typeof pattern !== 'string' || pattern.length === 0) throw invalidOption(path, PATTERN_HELP, pattern);
+  const wildcard = pattern.startsWith('*.');
+  const rest = wildcard ? pattern.slice(2) : pattern;
+  if (rest.includes('*')) throw invalidOption(path, `${PATTERN_HELP}; '*' may only stand alone as the first label`, pattern);
+  const host = normalizeHost(rest);
+  if (host.kind === 'unknown') throw invalidOption(path, PATTERN_HELP, pattern);
+  if (host.kind === 'ip') {
+    if (wildcard) throw invalidOption(path, `${PATTERN_HELP}; an IP address takes no wildcard`, pattern);
+    return { wildcard, name: host.name };
+  }
+  if (!host.name.split('.').every((label) => LABEL.test(label))) throw invalidOption(path, PATTERN_HELP, pattern);
+  return { wildcard, name: host.name };
+}
+
+/** Normalises whatever a caller handed us as a target name. */
+export function normalizeTarget(hostOrUrl: unknown): NormalizedHost {
+  if (typeof hostOrUrl === 'string' || hostOrUrl instanceof URL) return hostOfUrlOrName(hostOrUrl);
+  return normalizeHost(hostOrUrl);
+}
+
+/** The printable form of a host for reports and logs. */
+export function displayHost(host: NormalizedHost): string {
+  return host.kind === 'unknown' ? '(unknown)' : host.name;
+}

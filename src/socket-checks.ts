@@ -1,0 +1,76 @@
+import * as tls from 'node:tls';
+import { negotiatedCipherAllowed } from './ciphers.js';
+import { normalizeHost } from './host-names.js';
+import type { PolicyConfig } from './options.js';
+import { versionRank } from './tls-options.js';
+import type { PolicyViolation } from './types.js';
+import { makeViolation, type ViolationContext } from './violations.js';
+
+/**
+ * Post-handshake facts of a connected socket, judged against the policy. Reads
+ * `getProtocol()`, never `getCipher().version`: the latter names the version that
+ * *introduced* the suite (TLSv1/SSLv3 for many TLS 1.2 connections), not the one in use.
+ */
+export function inspectSocket(
+  socket: tls.TLSSocket,
+  config: PolicyConfig,
+  base: ViolationContext,
+  checkIdentity: boolean,
+): { ctx: ViolationContext; violations: PolicyViolation[] } {
+  const protocol = socket.getProtocol() ?? undefined;
+  const cipher = socket.getCipher()?.name;
+  const ctx: ViolationContext = { ...base, protocol, cipher };
+  const violations: PolicyViolation[] = [];
+  if (protocol === undefined || cipher === undefined) {
+    violations.push(makeViolation(ctx, { kind: 'unverified-peer', detail: 'the TLS handshake has not completed, so nothing can be verified' }));
+    return { ctx, violations };
+  }
+  if (versionRank(protocol) < versionRank(config.minVersion)) {
+    violations.push(makeViolation(ctx, { kind: 'below-floor', detail: `negotiated ${protocol}, below the floor ${config.minVersion}` }));
+  }
+  if (!negotiatedCipherAllowed(cipher, protocol, config)) {
+    violations.push(makeViolation(ctx, { kind: 'weak-cipher', detail: `negotiated cipher ${cipher} is outside the '${config.ciphers}' policy` }));
+  }
+  if (!socket.authorized) {
+    const reason = socket.authorizationError;
+    violations.push(
+      makeViolation(ctx, {
+        kind: 'unverified-peer',
+        detail: 'the server certificate was not verified',
+        nodeCode: typeof reason === 'string' ? reason : (reason as { code?: string } | undefined)?.code,
+      }),
+    );
+  } else if (checkIdentity) {
+    const name = base.servername ?? base.host;
+    const failure = tls.checkServerIdentity(name, socket.getPeerCertificate());
+    if (failure !== undefined) {
+      violations.push(
+        makeViolation(ctx, {
+          kind: 'unverified-peer',
+          detail: 'the server certificate does not name the host',
+          nodeCode: (failure as Error & { code?: string }).code,
+        }),
+      );
+    }
+  }
+  return { ctx, violations };
+}
+
+/** DNS names in the peer certificate (subjectAltName), a wildcard's `*` kept. */
+export function certificateDnsNames(socket: tls.TLSSocket): string[] {
+  const san = socket.getPeerCertificate(false)?.subjectaltname;
+  if (typeof san !== 'string') return [];
+  return san
+    .split(/,\s*/u)
+    .filter((entry) => entry.startsWith('DNS:'))
+    .map((entry) => entry.slice(4));
+}
+
+/** Does any DNS name of the peer certificate fall in scope? A `*.x` name counts as a name under x. */
+export function certificateInScope(socket: tls.TLSSocket, config: PolicyConfig): boolean {
+  return certificateDnsNames(socket).some((name) => {
+    const concrete = name.startsWith('*.') ? `wildcard.${name.slice(2)}` : name;
+    const host = normalizeHost(concrete);
+    return host.kind === 'name' && config.scope.matches(host);
+  });
+}

@@ -1,0 +1,84 @@
+import { constants } from 'node:crypto';
+import * as tls from 'node:tls';
+import { cipherStringWeakens, policyCipherString } from './ciphers.js';
+import type { PolicyConfig } from './options.js';
+
+/** The subset of TLS connection options the policy reads or writes. */
+export type TlsOptionsLike = tls.ConnectionOptions & Record<string, unknown>;
+
+const VERSION_RANK: Readonly<Record<string, number>> = { SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
+
+/** Rank of a TLS version name; unknown names rank lowest, so they never pass a floor. */
+export function versionRank(version: unknown): number {
+  return typeof version === 'string' ? (VERSION_RANK[version] ?? -1) : -1;
+}
+
+// secureOptions bits that weaken a client: disabling TLS 1.3 turns off the RFC 8446 downgrade
+// sentinel check just as a low maxVersion does; the two legacy flags re-open renegotiation
+// attacks (RFC 5746). Disabling TLS 1.0/1.1/1.2 only narrows, so it is left alone.
+const WEAK_SECURE_OPTIONS =
+  constants.SSL_OP_NO_TLSv1_3 | constants.SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION | constants.SSL_OP_LEGACY_SERVER_CONNECT;
+const WEAK_SIGALGS = /SHA1|MD5|SHA224/iu;
+const NODE_MIN_DH_SIZE = 1024;
+
+/**
+ * Names of the options in `options` that would weaken TLS below the policy. Only options the
+ * caller set are judged here; process defaults are the checker's business.
+ */
+export function weakeningOptions(options: TlsOptionsLike, config: PolicyConfig): string[] {
+  const found: string[] = [];
+  if (options.minVersion !== undefined && versionRank(options.minVersion) < versionRank(config.minVersion)) found.push('minVersion');
+  // A maximum below TLS 1.3 disables the downgrade sentinel check of RFC 8446 section 4.1.3.
+  if (options.maxVersion !== undefined && options.maxVersion !== 'TLSv1.3') found.push('maxVersion');
+  if (options.secureProtocol !== undefined) found.push('secureProtocol');
+  if (options.ciphers !== undefined && (typeof options.ciphers !== 'string' || cipherStringWeakens(options.ciphers, config))) {
+    found.push('ciphers');
+  }
+  if (options.secureOptions !== undefined && (typeof options.secureOptions !== 'number' || (options.secureOptions & WEAK_SECURE_OPTIONS) !== 0)) {
+    found.push('secureOptions');
+  }
+  if (options.rejectUnauthorized === false) found.push('rejectUnauthorized');
+  // Node ignores minVersion, maxVersion and ciphers when a secureContext is given.
+  if (options.secureContext !== undefined) found.push('secureContext');
+  if (options.sigalgs !== undefined && (typeof options.sigalgs !== 'string' || WEAK_SIGALGS.test(options.sigalgs))) found.push('sigalgs');
+  if (options.minDHSize !== undefined && (typeof options.minDHSize !== 'number' || options.minDHSize < NODE_MIN_DH_SIZE)) found.push('minDHSize');
+  return found;
+}
+
+/**
+ * A copy of `options` with the policy forced on top, after the caller's values, so that
+ * everything else the caller set (ca, cert, key, session, ALPN, servername...) still applies.
+ */
+export function hardenTlsOptions<T extends TlsOptionsLike>(options: T, config: PolicyConfig): T {
+  const out: TlsOptionsLike = { ...options };
+  out.minVersion = versionRank(options.minVersion) > versionRank(config.minVersion) ? options.minVersion : config.minVersion;
+  out.maxVersion = 'TLSv1.3';
+  delete out.secureProtocol;
+  delete out.secureContext;
+  out.ciphers = policyCipherString(options.ciphers, config);
+  if (typeof options.secureOptions === 'number') out.secureOptions = options.secureOptions & ~WEAK_SECURE_OPTIONS;
+  else delete out.secureOptions;
+  if (out.sigalgs !== undefined && (typeof out.sigalgs !== 'string' || WEAK_SIGALGS.test(out.sigalgs))) delete out.sigalgs;
+  if (out.minDHSize !== undefined && (typeof out.minDHSize !== 'number' || out.minDHSize < NODE_MIN_DH_SIZE)) delete out.minDHSize;
+  // Set explicitly: NODE_TLS_REJECT_UNAUTHORIZED=0 changes the default, not an explicit true.
+  out.rejectUnauthorized = true;
+  const callerCheck = options.checkServerIdentity;
+  if (typeof callerCheck === 'function') out.checkServerIdentity = composeIdentityCheck(callerCheck);
+  return out as T;
+}
+
+type IdentityCheck = NonNullable<tls.ConnectionOptions['checkServerIdentity']>;
+const composed = new WeakMap<IdentityCheck, IdentityCheck>();
+
+/**
+ * Node's own name check always runs first; the caller's function (pinning, extra rules) can
+ * only add a refusal, never skip Node's. Cached per function so agents keep stable options.
+ */
+function composeIdentityCheck(callerCheck: IdentityCheck): IdentityCheck {
+  let fn = composed.get(callerCheck);
+  if (fn === undefined) {
+    fn = (hostname, cert) => tls.checkServerIdentity(hostname, cert) ?? callerCheck(hostname, cert);
+    composed.set(callerCheck, fn);
+  }
+  return fn;
+}
