@@ -57,8 +57,8 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
 }
 
 /**
- * Watches one TLS socket made from a plan. In enforce mode the socket is corked until the
- * handshake has been verified, so not one application byte (request line, headers, an
+ * Watches one TLS socket made from a plan. The socket is corked until the handshake has been
+ * verified, so not one application byte (request line, headers, an
  * Authorization token) reaches a server that fails the policy; failures are destroyed with a
  * TlsPolicyError in place of Node's error, which is kept as `cause`.
  */
@@ -69,7 +69,9 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
   // connections in report mode need no watching at all.
   const certMayMatter = !plan.inScope && config.scope.patterns !== '*';
   if (!plan.inScope && !certMayMatter) return;
-  if (enforce) socket.cork();
+  // Corked in report mode too: writes queued before the handshake would otherwise fail as a
+  // bare `write EPROTO`, hiding the OpenSSL code that tells a legacy server from an attack.
+  socket.cork();
   let settled = false;
 
   if (plan.inScope) {
@@ -84,7 +86,7 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
   socket.prependOnceListener('secureConnect', () => {
     settled = true;
     if (!plan.inScope && !certificateInScope(socket, config)) {
-      if (enforce) socket.uncork();
+      socket.uncork();
       return;
     }
     // Node has already checked the name for hardened in-scope connections; anything that
@@ -109,7 +111,7 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
       sessionReused: socket.isSessionReused(),
       time: new Date().toISOString(),
     });
-    if (enforce) socket.uncork();
+    socket.uncork();
   });
 }
 
