@@ -1,5 +1,8 @@
 import * as http from 'node:http';
-import * as tls from 'node:tls';
+// The default import is node:tls's own exports object: the only live view of DEFAULT_* values
+// that a dependency reassigns at run time (an ESM namespace import keeps the values it was
+// loaded with until module.syncBuiltinESMExports() runs).
+import tls from 'node:tls';
 import { processCiphersWeakened } from './ciphers.js';
 import { invalidOption } from './errors.js';
 import { normalizeHost, type NormalizedHost } from './host-names.js';
