@@ -39,11 +39,34 @@ function isAgentLike(value: unknown): boolean {
 }
 
 function checkSocket(config: PolicyConfig, socket: tls.TLSSocket, hostHint?: string): PolicyReport {
-  const servername = typeof (socket as { servername?: unknown }).servername === 'string' ? (socket as { servername: string }).servername : undefined;
-  const host = normalizeTarget(hostHint ?? servername);
-  const inScope = config.scope.matches(host) || (socket.getProtocol() !== null && certificateInScope(socket, config));
-  const ctx: ViolationContext = { host: displayHost(host), port: socket.remotePort, servername: servername || undefined };
+  const { servername, host: connectedHost } = socketNames(socket);
+  const host = normalizeTarget(hostHint ?? servername ?? connectedHost);
+  const named = [hostHint, servername, connectedHost].filter((n): n is string => n !== undefined).map((n) => normalizeTarget(n));
+  const inScope = (named.length === 0 ? config.scope.matches(host) : named.some((n) => config.scope.matches(n))) ||
+    (socket.getProtocol() !== null && certificateInScope(socket, config));
+  const ctx: ViolationContext = { host: displayHost(host), port: socket.remotePort, servername };
   return report(inScope, host, inspectSocket(socket, config, ctx, true).violations);
+}
+
+/**
+ * The names a client socket was opened with. Node keeps no public record of them on client
+ * sockets, so read the SNI from the native handle and the connect host from `_host`, both
+ * defensively: absent values simply leave the target undetermined (and so in scope).
+ */
+function socketNames(socket: tls.TLSSocket): { servername: string | undefined; host: string | undefined } {
+  const s = socket as tls.TLSSocket & { servername?: unknown; _host?: unknown; _handle?: { getServername?: () => unknown } | null };
+  let sni: unknown = s.servername;
+  if (typeof sni !== 'string' || sni === '') {
+    try {
+      sni = s._handle?.getServername?.();
+    } catch {
+      sni = undefined;
+    }
+  }
+  return {
+    servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
+    host: typeof s._host === 'string' && s._host !== '' ? s._host : undefined,
+  };
 }
 
 function checkUrl(config: PolicyConfig, target: string | URL): PolicyReport {

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { format } from 'node:util';
+import { describe, it } from 'node:test';
+import createDebug from 'debug';
+import { createHttpsAgent, createTlsPolicy, type PolicyViolation } from '../src/index.js';
+import { request } from './helpers/client.js';
+import { withServers } from './helpers/tls-server.js';
+
+const SECRETS = ['eyJhbGciOiJSUzI1NiJ9.SECRET-TOKEN', 'SECRET-COOKIE', 'SECRET-QUERY', 'SECRET-BODY', 'SECRET-PASSPHRASE'];
+
+function captureDebug(t: { after(fn: () => void): void }): string[] {
+  const lines: string[] = [];
+  const saved = { log: createDebug.log, namespaces: createDebug.disable() };
+  createDebug.log = (...args: unknown[]) => lines.push(format(...args));
+  createDebug.enable('m365-tls-policy:*');
+  t.after(() => {
+    createDebug.log = saved.log;
+    createDebug.enable(saved.namespaces);
+  });
+  return lines;
+}
+
+describe('violation and connection logs', () => {
+  it('carry host, port, kind, action and codes, and never a secret the request carried', async (t) => {
+    const lines = captureDebug(t);
+    await withServers([{ versions: ['TLSv1'] }, { versions: ['TLSv1.3'] }], async ([legacy, modern]) => {
+      const events: PolicyViolation[] = [];
+      for (const mode of ['enforce', 'report'] as const) {
+        const policy = createTlsPolicy({ mode });
+        policy.on('violation', (v) => events.push(v));
+        const agent = createHttpsAgent({ policy });
+        const secretful = {
+          path: `/v1.0/me?code=${SECRETS[2]}&x=1`,
+          headers: { authorization: `Bearer ${SECRETS[0]}`, cookie: `session=${SECRETS[1]}` },
+          passphrase: SECRETS[4],
+          minVersion: 'TLSv1',
+          rejectUnauthorized: false,
+        } as const;
+        await request(agent, 'graph.microsoft.com', legacy!.port, secretful, SECRETS[3]);
+        await request(agent, 'graph.microsoft.com', modern!.port, secretful, SECRETS[3]);
+        agent.destroy();
+      }
+      const violationLines = lines.filter((l) => l.includes('m365-tls-policy:violation'));
+      assert.ok(violationLines.length >= 4, `expected violation lines, got:\n${lines.join('\n')}`);
+      assert.ok(lines.some((l) => l.includes('m365-tls-policy:connection')));
+      const legacyLine = violationLines.find((l) => l.includes('kind=legacy-server'));
+      assert.match(legacyLine ?? '', /time=\S+ kind=legacy-server action=blocked host=graph\.microsoft\.com port=\d+ servername=graph\.microsoft\.com code=ERR_TLS_POLICY_VERSION nodeCode=ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION/u);
+      const everything = [...lines, JSON.stringify(events)].join('\n');
+      for (const secret of SECRETS) assert.equal(everything.includes(secret), false, `leaked ${secret}`);
+    });
+  });
+
+  it('peer- or caller-controlled text cannot start a forged log line', async (t) => {
+    const lines = captureDebug(t);
+    await withServers([{ versions: ['TLSv1'] }], async ([server]) => {
+      const agent = createHttpsAgent();
+      const forged = 'graph.microsoft.com\r\nkind=forged action=allowed \u001b[2J';
+      await request(agent, '127.0.0.1', server!.port, { servername: forged }).catch(() => undefined);
+      agent.destroy();
+    });
+    assert.ok(lines.length > 0, 'the refused connection is logged');
+    assert.ok(lines.some((l) => l.includes('servername="graph.microsoft.com\\r\\nkind=forged action=allowed \\u001b[2J"')), lines.join('\n'));
+    for (const line of lines) {
+      assert.equal(/[\r\n\u001b]/u.test(line.replace(/^\S+ /u, '')), false, `raw control character in ${JSON.stringify(line)}`);
+    }
+  });
+});

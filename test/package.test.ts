@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+
+// The built package, by its own name (self-reference through the exports map), both ways.
+const require = createRequire(import.meta.url);
+type Api = typeof import('../src/index.js');
+
+describe('the built package', () => {
+  it('imports as ESM and requires as CommonJS with the same public names', async () => {
+    const esm = (await import('m365-tls-policy')) as unknown as Api;
+    const cjs = require('m365-tls-policy') as Api;
+    assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
+    assert.ok(Object.keys(esm).includes('createHttpsAgent'));
+    assert.notEqual(esm.TlsPolicyError, cjs.TlsPolicyError, 'two real copies');
+    assert.match(require.resolve('m365-tls-policy'), /dist[\\/]commonjs[\\/]index\.js$/u);
+  });
+
+  it('errors and policies work across the two copies', async () => {
+    const esm = (await import('m365-tls-policy')) as unknown as Api;
+    const cjs = require('m365-tls-policy') as Api;
+    const error = new cjs.TlsPolicyError('ERR_TLS_POLICY_VERSION', 'x');
+    assert.ok(error instanceof esm.TlsPolicyError);
+    assert.ok(esm.isTlsPolicyError(error));
+    const policy = esm.createTlsPolicy({ minVersion: 'TLSv1.3' });
+    assert.ok(cjs.isTlsPolicy(policy));
+    const agent = cjs.createHttpsAgent({ policy });
+    assert.equal(esm.checkTlsPolicy(agent, { minVersion: 'TLSv1.3' }).ok, true);
+    assert.throws(() => cjs.createTlsPolicy({ minVersion: 'TLSv1' as 'TLSv1.2' }), (e: unknown) => esm.isTlsPolicyError(e));
+    agent.destroy();
+  });
+
+  it('declares types first in every exports branch, and ships both declaration trees', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, unknown>;
+      dependencies: Record<string, string>;
+    };
+    const root = pkg.exports['.'] as Record<string, Record<string, string>>;
+    for (const branch of ['import', 'require']) {
+      assert.equal(Object.keys(root[branch]!)[0], 'types');
+      const types = root[branch]!['types']!;
+      assert.ok(readFileSync(new URL(`../../${types}`, import.meta.url), 'utf8').includes('createHttpsAgent'));
+    }
+    assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['debug', 'tslib']);
+  });
+});
