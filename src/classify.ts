@@ -20,6 +20,7 @@ const DOWNGRADE_CODES = [
   'ERR_SSL_BAD_SIGNATURE',
   'ERR_SSL_BAD_RECORD_MAC',
   'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC',
+  'ERR_SSL_SSL/TLS_ALERT_BAD_RECORD_MAC', // the same alert as named by OpenSSL 3.2+ (Node 22, 24)
   'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC',
   'ERR_SSL_BAD_EXTENSION',
   'ERR_SSL_BAD_PROTOCOL_VERSION_NUMBER',
@@ -28,7 +29,8 @@ const DOWNGRADE_CODES = [
 ];
 // A handshake_failure alert after we offered only policy suites most often means "no suite in
 // common". It is only read that way when the policy did narrow the suites (see classifyTlsError).
-const CIPHER_CODES = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_NO_SHARED_CIPHER'];
+// OpenSSL 3.2 renamed the "sslv3 alert" reasons to "ssl/tls alert" (Node 22 and 24 ship 3.5).
+const CIPHER_CODES = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_NO_SHARED_CIPHER'];
 // X.509 verification results (OpenSSL's names, as Node reports them) and Node's own name check.
 const UNVERIFIED_CODES = [
   'UNABLE_TO_GET_ISSUER_CERT',
