@@ -85,34 +85,53 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
 
   socket.prependOnceListener('secureConnect', () => {
     settled = true;
-    if (!plan.inScope && !certificateInScope(socket, config)) {
-      socket.uncork();
+    try {
+      verifyHandshake(internals, socket, plan);
+    } catch (error) {
+      // The check itself failed (a throwing getter, an odd certificate): the policy cannot
+      // tell, so it refuses, as it does for any undecidable in-scope connection.
+      const v = makeViolation(plan.ctx, {
+        kind: 'unverified-peer',
+        detail: 'the policy could not verify the handshake, so it refused the connection',
+        action: enforce ? 'blocked' : 'reported',
+      });
+      internals.emitViolations([v]);
+      if (enforce) socket.destroy(policyError([v], error));
+      else socket.uncork();
+    }
+  });
+}
+
+function verifyHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): void {
+  const { config } = internals;
+  const enforce = config.mode === 'enforce';
+  if (!plan.inScope && !certificateInScope(socket, config)) {
+    socket.uncork();
+    return;
+  }
+  // Node has already checked the name for hardened in-scope connections; anything that ran
+  // on the caller's options (report mode, scope known only from the certificate) is checked
+  // here too.
+  const checkIdentity = !enforce || !plan.inScope;
+  const { ctx, violations } = inspectSocket(socket, config, plan.ctx, checkIdentity);
+  if (violations.length > 0) {
+    const acted = withAction(violations, enforce ? 'blocked' : 'reported');
+    internals.emitViolations(acted);
+    if (enforce) {
+      socket.destroy(policyError(acted));
       return;
     }
-    // Node has already checked the name for hardened in-scope connections; anything that
-    // ran on the caller's options (report mode, scope known only from the certificate) is
-    // checked here too.
-    const checkIdentity = !enforce || !plan.inScope;
-    const { ctx, violations } = inspectSocket(socket, config, plan.ctx, checkIdentity);
-    if (violations.length > 0) {
-      const acted = withAction(violations, enforce ? 'blocked' : 'reported');
-      internals.emitViolations(acted);
-      if (enforce) {
-        socket.destroy(policyError(acted));
-        return;
-      }
-    }
-    internals.emitSecure({
-      host: ctx.host,
-      port: ctx.port,
-      servername: ctx.servername,
-      protocol: ctx.protocol ?? 'unknown',
-      cipher: ctx.cipher ?? 'unknown',
-      sessionReused: socket.isSessionReused(),
-      time: new Date().toISOString(),
-    });
-    socket.uncork();
+  }
+  internals.emitSecure({
+    host: ctx.host,
+    port: ctx.port,
+    servername: ctx.servername,
+    protocol: ctx.protocol ?? 'unknown',
+    cipher: ctx.cipher ?? 'unknown',
+    sessionReused: socket.isSessionReused(),
+    time: new Date().toISOString(),
   });
+  socket.uncork();
 }
 
 /** A handshake failure read by the policy: reported, and replaced by a TlsPolicyError when enforcing. */

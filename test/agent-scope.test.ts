@@ -102,3 +102,29 @@ describe('report mode', () => {
     });
   });
 });
+
+describe('fail closed', () => {
+  it('a check that throws refuses the in-scope connection with a TlsPolicyError, zero bytes sent', async (t) => {
+    const { TLSSocket } = await import('node:tls');
+    const original = TLSSocket.prototype.getProtocol;
+    t.after(() => {
+      TLSSocket.prototype.getProtocol = original;
+    });
+    await withServers([{ versions: ['TLSv1.3'] }], async ([server]) => {
+      const policy = createTlsPolicy();
+      const events = recordEvents(policy);
+      const agent = createHttpsAgent({ policy });
+      TLSSocket.prototype.getProtocol = () => {
+        throw new Error('simulated failure inside the check');
+      };
+      const outcome = await request(agent, 'graph.microsoft.com', server!.port);
+      TLSSocket.prototype.getProtocol = original;
+      assert.ok(isTlsPolicyError(outcome.error));
+      assert.equal(outcome.error.code, 'ERR_TLS_POLICY_UNVERIFIED');
+      assert.equal((outcome.error.cause as Error).message, 'simulated failure inside the check');
+      assert.equal(server!.bytesReceived, 0);
+      assert.deepEqual(events.violations.map((v) => [v.kind, v.action]), [['unverified-peer', 'blocked']]);
+      agent.destroy();
+    });
+  });
+});
