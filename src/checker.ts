@@ -29,9 +29,28 @@ function report(inScope: boolean, host: NormalizedHost | undefined, violations: 
 export function checkTarget(config: PolicyConfig, target: unknown, hostHint?: string): PolicyReport {
   if (target instanceof tls.TLSSocket) return checkSocket(config, target, hostHint);
   if (typeof target === 'string' || target instanceof URL) return checkUrl(config, target);
+  if (hasPolicyAgentBrand(target)) return checkAgent(config, target as http.Agent);
   if (target instanceof http.Agent || isAgentLike(target)) return checkAgent(config, target as http.Agent);
+  if (isDispatcherLike(target)) return checkForeignDispatcher();
   if (typeof target === 'object' && target !== null && !Array.isArray(target)) return checkOptions(config, target as TlsOptionsLike);
   throw invalidOption('target', TARGET_HELP, target);
+}
+
+function hasPolicyAgentBrand(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[POLICY_AGENT] !== undefined;
+}
+
+function isDispatcherLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { dispatch?: unknown }).dispatch === 'function';
+}
+
+/** An undici dispatcher not made by this library keeps its TLS options private: fail closed. */
+function checkForeignDispatcher(): PolicyReport {
+  const v = makeViolation(
+    { host: '(dispatcher)' },
+    { kind: 'insecure-options', detail: 'an undici dispatcher without the policy: its TLS options cannot be inspected; use createFetchDispatcher', options: ['dispatcher'] },
+  );
+  return report(true, undefined, [v]);
 }
 
 function isAgentLike(value: unknown): boolean {

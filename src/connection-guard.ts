@@ -58,15 +58,13 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
 
 /**
  * Watches one TLS socket made from a plan. The socket is corked until the handshake has been
- * verified, so not one application byte (request line, headers, an
- * Authorization token) reaches a server that fails the policy; failures are destroyed with a
+ * verified, so not one application byte (request line, headers, an Authorization token) reaches a server that fails the policy; failures are destroyed with a
  * TlsPolicyError in place of Node's error, which is kept as `cause`.
  */
 export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): void {
   const { config } = internals;
-  const enforce = config.mode === 'enforce';
-  // With every host in scope there is nothing a certificate could add, and out-of-scope
-  // connections in report mode need no watching at all.
+  // An out-of-scope connection is only watched for a certificate that names an in-scope
+  // host; with every host in scope there is nothing a certificate could add.
   const certMayMatter = !plan.inScope && config.scope.patterns !== '*';
   if (!plan.inScope && !certMayMatter) return;
   // Corked in report mode too: writes queued before the handshake would otherwise fail as a
@@ -85,30 +83,37 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
 
   socket.prependOnceListener('secureConnect', () => {
     settled = true;
-    try {
-      verifyHandshake(internals, socket, plan);
-    } catch (error) {
-      // The check itself failed (a throwing getter, an odd certificate): the policy cannot
-      // tell, so it refuses, as it does for any undecidable in-scope connection.
-      const v = makeViolation(plan.ctx, {
-        kind: 'unverified-peer',
-        detail: 'the policy could not verify the handshake, so it refused the connection',
-        action: enforce ? 'blocked' : 'reported',
-      });
-      internals.emitViolations([v]);
-      if (enforce) socket.destroy(policyError([v], error));
-      else socket.uncork();
-    }
+    const refusal = judgeHandshake(internals, socket, plan);
+    if (refusal === undefined) socket.uncork();
+    else socket.destroy(refusal);
   });
 }
 
-function verifyHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): void {
+/**
+ * The post-handshake verdict on a socket made from a plan: emits the violations (or the
+ * 'secure' event) and returns the error to destroy the socket with, or undefined to let it
+ * carry data. Fails closed: if the check itself throws, the connection is refused.
+ */
+export function judgeHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): TlsPolicyError | undefined {
+  const enforce = internals.config.mode === 'enforce';
+  try {
+    return verifyHandshake(internals, socket, plan);
+  } catch (error) {
+    // A throwing getter or an odd certificate: the policy cannot tell, so it refuses.
+    const v = makeViolation(plan.ctx, {
+      kind: 'unverified-peer',
+      detail: 'the policy could not verify the handshake, so it refused the connection',
+      action: enforce ? 'blocked' : 'reported',
+    });
+    internals.emitViolations([v]);
+    return enforce ? policyError([v], error) : undefined;
+  }
+}
+
+function verifyHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): TlsPolicyError | undefined {
   const { config } = internals;
   const enforce = config.mode === 'enforce';
-  if (!plan.inScope && !certificateInScope(socket, config)) {
-    socket.uncork();
-    return;
-  }
+  if (!plan.inScope && !certificateInScope(socket, config)) return undefined;
   // Node has already checked the name for hardened in-scope connections; anything that ran
   // on the caller's options (report mode, scope known only from the certificate) is checked
   // here too.
@@ -117,10 +122,7 @@ function verifyHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan
   if (violations.length > 0) {
     const acted = withAction(violations, enforce ? 'blocked' : 'reported');
     internals.emitViolations(acted);
-    if (enforce) {
-      socket.destroy(policyError(acted));
-      return;
-    }
+    if (enforce) return policyError(acted);
   }
   internals.emitSecure({
     host: ctx.host,
@@ -131,11 +133,11 @@ function verifyHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan
     sessionReused: socket.isSessionReused(),
     time: new Date().toISOString(),
   });
-  socket.uncork();
+  return undefined;
 }
 
 /** A handshake failure read by the policy: reported, and replaced by a TlsPolicyError when enforcing. */
-function readFailure(internals: PolicyInternals, plan: ConnectionPlan, error: Error): Error {
+export function readFailure(internals: PolicyInternals, plan: ConnectionPlan, error: Error): Error {
   const { config } = internals;
   const enforce = config.mode === 'enforce';
   const reading = classifyTlsError(error, enforce && config.ciphers === 'strong');

@@ -3,6 +3,7 @@
  * This file is the package's public face; nothing else is part of the API.
  */
 export { createHttpsAgent, isPolicyAgent, type PolicyHttpsAgentOptions } from './https-agent.js';
+export { createFetchDispatcher, type FetchDispatcherOptions, type UndiciModule } from './fetch-dispatcher.js';
 export { createTlsPolicy, isTlsPolicy, TlsPolicy, type TlsPolicyEvents } from './policy.js';
 export type { TlsPolicyOptions } from './options.js';
 export { checkTlsPolicy, assertTlsPolicy } from './check.js';

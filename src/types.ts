@@ -26,7 +26,9 @@ export type TlsPolicyErrorCode =
   | 'ERR_TLS_POLICY_CIPHER'
   | 'ERR_TLS_POLICY_INSECURE_OPTIONS'
   | 'ERR_TLS_POLICY_UNVERIFIED'
-  | 'ERR_TLS_POLICY_INVALID_OPTION';
+  | 'ERR_TLS_POLICY_INVALID_OPTION'
+  /** An optional peer dependency that a feature needs (undici) is not installed. */
+  | 'ERR_TLS_POLICY_MISSING_DEPENDENCY';
 
 /**
  * One thing that did not meet the policy. Holds no secrets by construction: host names,

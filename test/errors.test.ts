@@ -9,6 +9,7 @@ const CODES: TlsPolicyErrorCode[] = [
   'ERR_TLS_POLICY_INSECURE_OPTIONS',
   'ERR_TLS_POLICY_UNVERIFIED',
   'ERR_TLS_POLICY_INVALID_OPTION',
+  'ERR_TLS_POLICY_MISSING_DEPENDENCY',
 ];
 
 describe('TlsPolicyError', () => {
