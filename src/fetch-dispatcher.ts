@@ -7,6 +7,7 @@ import { loadOptional } from './optional-require.js';
 import type { TlsPolicyOptions } from './options.js';
 import { toPolicy, type TlsPolicy } from './policy.js';
 import { hardenTlsOptions, type TlsOptionsLike } from './tls-options.js';
+import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
 import { makeViolation, policyError } from './violations.js';
 
 /** The parts of the undici module this library builds on (undici 6 and 7 both have them). */
@@ -25,6 +26,13 @@ export interface FetchDispatcherOptions extends Omit<UndiciAgent.Options, 'conne
    * not harden what it builds.
    */
   connect?: buildConnector.BuildOptions | undefined;
+  /**
+   * Tunnel through an HTTP(S) proxy with CONNECT: a URL, or `true` for `HTTPS_PROXY` /
+   * `NO_PROXY`. `connect` options keep meaning the connection to the origin.
+   */
+  proxy?: string | URL | true | undefined;
+  /** TLS options for an `https:` proxy (the proxy hop only). */
+  proxyTls?: tls.ConnectionOptions | undefined;
   /** The undici module to build on. Default: `require('undici')` from this package's location. */
   undici?: UndiciModule | undefined;
 }
@@ -41,7 +49,8 @@ const INSTALL_HINT =
  */
 export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dispatcher {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of undici Agent options', options);
-  const { policy: policyOption, connect, undici: given, ...agentOptions } = options;
+  const { policy: policyOption, connect, undici: given, proxy, proxyTls, ...agentOptions } = options;
+  const tunnel = { proxy: parseProxyOption(proxy), proxyTls };
   if (connect !== undefined && (typeof connect !== 'object' || connect === null)) {
     throw invalidOption('options.connect', 'an object of TLS and socket options (a connector function cannot be hardened)', connect);
   }
@@ -51,7 +60,7 @@ export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dis
   if (typeof undici.Agent !== 'function' || typeof undici.buildConnector !== 'function') {
     throw invalidOption('options.undici', 'the undici module (with Agent and buildConnector)', undici);
   }
-  const dispatcher = new undici.Agent({ ...agentOptions, connect: policyConnector(undici, policy[POLICY_INTERNALS], connect ?? {}) });
+  const dispatcher = new undici.Agent({ ...agentOptions, connect: policyConnector(undici, policy[POLICY_INTERNALS], connect ?? {}, tunnel) });
   Object.defineProperty(dispatcher, POLICY_AGENT, { value: policy, enumerable: false });
   return dispatcher;
 }
@@ -61,7 +70,12 @@ export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dis
  * wrapper picks the hardened or the plain one per connection and stands between the
  * handshake and undici, which writes nothing until the callback says the socket is ready.
  */
-function policyConnector(undici: UndiciModule, internals: PolicyInternals, connect: buildConnector.BuildOptions): buildConnector.connector {
+function policyConnector(
+  undici: UndiciModule,
+  internals: PolicyInternals,
+  connect: buildConnector.BuildOptions,
+  tunnel: { proxy: ProxyOption; proxyTls: tls.ConnectionOptions | undefined },
+): buildConnector.connector {
   const { config } = internals;
   const enforce = config.mode === 'enforce';
   const plain = undici.buildConnector(connect);
@@ -91,7 +105,7 @@ function policyConnector(undici: UndiciModule, internals: PolicyInternals, conne
     }
     let connector = plain;
     if (plan.inScope && enforce) connector = hardened ??= undici.buildConnector(hardenTlsOptions(connect as TlsOptionsLike, config));
-    connector(opts, (error, socket) => {
+    const onConnected: buildConnector.Callback = (error, socket) => {
       if (error !== null) {
         callback(plan.inScope ? readFailure(internals, plan, error) : error, null);
         return;
@@ -105,6 +119,19 @@ function policyConnector(undici: UndiciModule, internals: PolicyInternals, conne
         }
       }
       callback(null, socket);
-    });
+    };
+    const port = Number(opts.port) || 443;
+    const proxy = proxyFor(tunnel.proxy, opts.hostname, port);
+    if (proxy === undefined) {
+      connector(opts, onConnected);
+      return;
+    }
+    // undici's connector runs the TLS handshake over a socket it is given (`httpSocket`), so
+    // the origin's handshake, and the policy's check of it, are the same as without a proxy.
+    const timeout = typeof connect.timeout === 'number' ? connect.timeout : undefined;
+    openTunnel(proxy, opts.hostname, port, { proxyTls: tunnel.proxyTls, timeout }).then(
+      (raw) => connector({ ...opts, httpSocket: raw }, onConnected),
+      (error: Error) => callback(error, null),
+    );
   };
 }

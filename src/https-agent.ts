@@ -4,6 +4,7 @@ import type * as tls from 'node:tls';
 import { guardSocket, planConnection } from './connection-guard.js';
 import { invalidOption } from './errors.js';
 import { POLICY_AGENT, POLICY_INTERNALS } from './internals.js';
+import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
 import type { TlsPolicyOptions } from './options.js';
 import { toPolicy, type TlsPolicy } from './policy.js';
 import type { TlsOptionsLike } from './tls-options.js';
@@ -12,6 +13,14 @@ import type { TlsOptionsLike } from './tls-options.js';
 export interface PolicyHttpsAgentOptions extends https.AgentOptions {
   /** A policy (shared with other agents) or options for a new one. Default: the default policy. */
   policy?: TlsPolicy | TlsPolicyOptions | undefined;
+  /**
+   * Tunnel through an HTTP(S) proxy with CONNECT: a URL (`'http://user:pass@proxy:3128'`), or
+   * `true` to read `HTTPS_PROXY` / `NO_PROXY` for each connection. The policy applies to the
+   * TLS session with the origin, end to end. Credentials go in `Proxy-Authorization` only.
+   */
+  proxy?: string | URL | true | undefined;
+  /** TLS options for an `https:` proxy (the proxy hop only, e.g. its `ca`). */
+  proxyTls?: tls.ConnectionOptions | undefined;
 }
 
 type ConnectCallback = (err: Error | null, stream: Duplex) => void;
@@ -23,10 +32,14 @@ type ConnectCallback = (err: Error | null, stream: Duplex) => void;
  */
 class PolicyHttpsAgent extends https.Agent {
   readonly #policy: TlsPolicy;
+  readonly #proxy: ProxyOption;
+  readonly #proxyTls: tls.ConnectionOptions | undefined;
 
-  constructor(options: https.AgentOptions, policy: TlsPolicy) {
+  constructor(options: https.AgentOptions, policy: TlsPolicy, proxy: ProxyOption, proxyTls: tls.ConnectionOptions | undefined) {
     super(options);
     this.#policy = policy;
+    this.#proxy = proxy;
+    this.#proxyTls = proxyTls;
     Object.defineProperty(this, POLICY_AGENT, { value: policy, enumerable: false });
   }
 
@@ -43,9 +56,26 @@ class PolicyHttpsAgent extends https.Agent {
       process.nextTick(callback, plan.refused, undefined as unknown as Duplex);
       return undefined;
     }
-    const socket = super.createConnection(plan.options as https.RequestOptions) as tls.TLSSocket;
-    guardSocket(internals, socket, plan);
-    return socket;
+    const host = String(options.hostname ?? options.host ?? 'localhost');
+    const port = Number(options.port) || 443;
+    const proxy = proxyFor(this.#proxy, host, port);
+    if (proxy === undefined) {
+      const socket = super.createConnection(plan.options as https.RequestOptions) as tls.TLSSocket;
+      guardSocket(internals, socket, plan);
+      return socket;
+    }
+    if (callback === undefined) throw new TypeError('createConnection needs a callback to tunnel through a proxy');
+    // Through a proxy the socket comes later, so the callback form of createConnection
+    // (which http.Agent supports) hands it over once the tunnel is up.
+    openTunnel(proxy, host, port, { proxyTls: this.#proxyTls, timeout: typeof options.timeout === 'number' ? options.timeout : undefined }).then(
+      (tunnel) => {
+        const socket = super.createConnection({ ...plan.options, socket: tunnel } as https.RequestOptions) as tls.TLSSocket;
+        guardSocket(internals, socket, plan);
+        callback(null, socket);
+      },
+      (error: Error) => callback(error, undefined as unknown as Duplex),
+    );
+    return undefined;
   }
 }
 
@@ -56,8 +86,9 @@ class PolicyHttpsAgent extends https.Agent {
  */
 export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): https.Agent {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of https.Agent options', options);
-  const { policy, ...agentOptions } = options;
-  return new PolicyHttpsAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'));
+  const { policy, proxy, proxyTls, ...agentOptions } = options;
+  if (proxyTls !== undefined && (typeof proxyTls !== 'object' || proxyTls === null)) throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
+  return new PolicyHttpsAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), parseProxyOption(proxy), proxyTls);
 }
 
 /** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */

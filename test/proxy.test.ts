@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { format } from 'node:util';
+import { describe, it } from 'node:test';
+import createDebug from 'debug';
+import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, isTlsPolicyError } from '../src/index.js';
+import { request } from './helpers/client.js';
+import { startConnectProxy } from './helpers/connect-proxy.js';
+import { recordEvents } from './helpers/events.js';
+import { CA } from './helpers/fixtures.js';
+import { withServers } from './helpers/tls-server.js';
+
+const CREDENTIALS = 'svc-user:pr0xy-S3CRET';
+const BASIC = `Basic ${Buffer.from(CREDENTIALS).toString('base64')}`;
+
+describe('https agent through a CONNECT proxy', () => {
+  it('applies the policy to the origin: TLS 1.1 behind the proxy is refused, zero bytes reach it', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      await withServers([{ versions: ['TLSv1.1'] }], async ([origin]) => {
+        const policy = createTlsPolicy();
+        const events = recordEvents(policy);
+        const agent = createHttpsAgent({ policy, proxy: proxy.url, ca: CA });
+        const outcome = await request(agent, 'graph.microsoft.com', origin!.port, { lookup: undefined, ca: undefined });
+        assert.ok(isTlsPolicyError(outcome.error), String(outcome.error));
+        assert.equal(outcome.error.code, 'ERR_TLS_POLICY_VERSION');
+        assert.equal(origin!.bytesReceived, 0);
+        assert.deepEqual(proxy.requests, [`CONNECT graph.microsoft.com:${origin!.port} HTTP/1.1`]);
+        assert.deepEqual(events.violations.map((v) => v.kind), ['legacy-server']);
+        agent.destroy();
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('serves a TLS 1.3 origin; the proxy sees only CONNECT and TLS records; credentials go in Proxy-Authorization and nowhere else', async (t) => {
+    const lines: string[] = [];
+    const saved = { log: createDebug.log, namespaces: createDebug.disable() };
+    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
+    createDebug.enable('m365-tls-policy:*');
+    t.after(() => {
+      createDebug.log = saved.log;
+      createDebug.enable(saved.namespaces);
+    });
+    const proxy = await startConnectProxy(BASIC);
+    try {
+      await withServers([{ versions: ['TLSv1.3'] }], async ([origin]) => {
+        const agent = createHttpsAgent({ proxy: `http://${CREDENTIALS}@127.0.0.1:${proxy.port}`, ca: CA });
+        const outcome = await request(agent, 'graph.microsoft.com', origin!.port, { lookup: undefined, ca: undefined });
+        assert.equal(outcome.body, 'ok TLSv1.3', String(outcome.error));
+        assert.deepEqual(proxy.authorizations, [BASIC]);
+        assert.deepEqual(proxy.firstTunnelBytes, [0x16]);
+        assert.ok(lines.some((l) => l.includes('m365-tls-policy:connection')));
+        assert.equal(lines.join('\n').includes('pr0xy-S3CRET'), false);
+        agent.destroy();
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that refuses CONNECT (407) fails with ERR_PROXY_TUNNEL and no credentials in the message', async () => {
+    const proxy = await startConnectProxy('Basic something-else');
+    try {
+      const agent = createHttpsAgent({ proxy: `http://${CREDENTIALS}@127.0.0.1:${proxy.port}` });
+      const outcome = await request(agent, 'graph.microsoft.com', 443, { lookup: undefined });
+      assert.equal(outcome.error?.code, 'ERR_PROXY_TUNNEL');
+      assert.equal((outcome.error as { statusCode?: number }).statusCode, 407);
+      assert.equal(String(outcome.error?.message).includes('S3CRET'), false);
+      agent.destroy();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('proxy: true reads HTTPS_PROXY and honours NO_PROXY', async (t) => {
+    const saved = { https: process.env['HTTPS_PROXY'], no: process.env['NO_PROXY'] };
+    t.after(() => {
+      for (const [k, v] of [['HTTPS_PROXY', saved.https], ['NO_PROXY', saved.no]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+    const proxy = await startConnectProxy();
+    try {
+      await withServers([{ versions: ['TLSv1.3'] }], async ([origin]) => {
+        process.env['HTTPS_PROXY'] = proxy.url;
+        process.env['NO_PROXY'] = 'localhost,.sharepoint.com';
+        const agent = createHttpsAgent({ proxy: true, ca: CA, keepAlive: false });
+        assert.equal((await request(agent, 'graph.microsoft.com', origin!.port, { lookup: undefined, ca: undefined })).body, 'ok TLSv1.3');
+        assert.equal(proxy.requests.length, 1, 'graph.microsoft.com went through the proxy');
+        const direct = await request(agent, 'contoso.sharepoint.com', origin!.port);
+        assert.equal(direct.body, 'ok TLSv1.3');
+        assert.equal(proxy.requests.length, 1, 'contoso.sharepoint.com matched NO_PROXY and went direct');
+        agent.destroy();
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('rejects a malformed proxy option at creation', () => {
+    assert.throws(() => createHttpsAgent({ proxy: 'socks5://proxy:1080' }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.proxy must be an http: or https: proxy URL'));
+    assert.throws(() => createHttpsAgent({ proxy: 3128 as never }), (e: unknown) => isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INVALID_OPTION');
+  });
+});
+
+describe('fetch dispatcher through a CONNECT proxy', () => {
+  it('refuses a TLS 1.1 origin and serves a TLS 1.3 one; connect options (ca) still mean the origin', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      await withServers([{ versions: ['TLSv1.1'] }, { versions: ['TLSv1.3'] }], async ([legacy, modern]) => {
+        const dispatcher = createFetchDispatcher({ proxy: proxy.url, connect: { ca: CA } });
+        const refused = await fetch(`https://graph.microsoft.com:${legacy!.port}/`, { dispatcher } as RequestInit).catch((e: Error) => e);
+        assert.ok(refused instanceof TypeError);
+        assert.equal((refused.cause as { code?: string }).code, 'ERR_TLS_POLICY_VERSION');
+        assert.equal(legacy!.bytesReceived, 0);
+        const res = await fetch(`https://graph.microsoft.com:${modern!.port}/`, { dispatcher } as RequestInit);
+        assert.equal(await res.text(), 'ok TLSv1.3');
+        assert.deepEqual(proxy.requests.map((r) => r.replace(/:\d+ /u, ':PORT ')), ['CONNECT graph.microsoft.com:PORT HTTP/1.1', 'CONNECT graph.microsoft.com:PORT HTTP/1.1']);
+        await dispatcher.close();
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
