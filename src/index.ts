@@ -4,6 +4,12 @@
  */
 export { createHttpsAgent, isPolicyAgent, type PolicyHttpsAgentOptions } from './https-agent.js';
 export { createFetchDispatcher, type FetchDispatcherOptions, type UndiciModule } from './fetch-dispatcher.js';
+export {
+  createMsalNetworkClient,
+  type MsalNetworkClient,
+  type MsalNetworkClientOptions,
+  type MsalNetworkResponse,
+} from './msal-network-client.js';
 export { createTlsPolicy, isTlsPolicy, TlsPolicy, type TlsPolicyEvents } from './policy.js';
 export type { TlsPolicyOptions } from './options.js';
 export { checkTlsPolicy, assertTlsPolicy } from './check.js';

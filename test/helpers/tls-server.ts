@@ -12,6 +12,8 @@ export interface ServerOptions {
   cert?: keyof typeof CERTS;
   /** TLS 1.2-and-below suites the server offers; legacy-friendly by default. */
   ciphers?: string;
+  /** Answers requests instead of the default `ok <protocol>`. */
+  handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => void;
 }
 
 export interface TestServer {
@@ -46,8 +48,9 @@ export async function startTlsServer(options: ServerOptions): Promise<TestServer
     (req, res) => {
       const protocol = (req.socket as tls.TLSSocket).getProtocol() ?? 'none';
       state.protocols.push(protocol);
-      req.resume();
-      req.on('end', () => res.end(`ok ${protocol}`));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => (options.handler ? options.handler(req, res, Buffer.concat(chunks).toString()) : res.end(`ok ${protocol}`)));
     },
   );
   server.on('secureConnection', (socket: tls.TLSSocket) => {
