@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import { checkTarget, type CheckTarget } from './checker.js';
+import { guardSocket, planConnection } from './connection-guard.js';
 import { invalidOption } from './errors.js';
 import { connectionLog, formatSecure, formatViolation, violationLog } from './log.js';
 import { POLICY_INTERNALS, internalsOf, type PolicyInternals } from './internals.js';
@@ -91,6 +92,27 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
     const hardened = hardenTlsOptions(base as TlsOptionsLike, this.#config);
     if (hardened.servername === undefined && normalized.kind === 'name') hardened.servername = normalized.name;
     return hardened;
+  }
+
+  /**
+   * `tls.connect` under the policy: hardened options for in-scope hosts, the socket corked
+   * until the handshake is verified, failures as TlsPolicyError, events and logs. For STARTTLS
+   * upgrades (`{ socket }`) and libraries that let you supply the TLS connect function.
+   * `secureListener` runs only for a connection that passed.
+   */
+  tlsConnect(options: tls.ConnectionOptions, secureListener?: () => void): tls.TLSSocket {
+    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of tls.connect options', options);
+    const internals = this[POLICY_INTERNALS];
+    const plan = planConnection(internals, options as TlsOptionsLike);
+    if (plan.refused !== undefined) throw plan.refused;
+    const socket = tls.connect(plan.options);
+    guardSocket(internals, socket, plan);
+    if (secureListener !== undefined) {
+      socket.once('secureConnect', () => {
+        if (!socket.destroyed) secureListener();
+      });
+    }
+    return socket;
   }
 
   /**

@@ -69,3 +69,54 @@ describe('nodemailer STARTTLS with policy.tlsOptions', () => {
     }
   });
 });
+
+describe('policy.tlsConnect for a STARTTLS upgrade (any library that lets you supply the TLS connect)', () => {
+  async function startTlsOver(port: number): Promise<import('node:net').Socket> {
+    const net = await import('node:net');
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      socket.on('data', function onData(chunk: Buffer) {
+        seen += chunk.toString();
+        if (seen.includes('220 smtp.office365.com') && !seen.includes('EHLO-sent')) {
+          seen += 'EHLO-sent';
+          socket.write('EHLO client\r\n');
+        } else if (seen.includes('250 SIZE') && !seen.includes('STARTTLS-sent')) {
+          seen += 'STARTTLS-sent';
+          socket.write('STARTTLS\r\n');
+        } else if (seen.includes('220 2.0.0')) {
+          socket.off('data', onData);
+          resolve();
+        }
+      });
+    });
+    return socket;
+  }
+
+  it('refuses an upgrade to TLS 1.1 with a TlsPolicyError and a violation; verifies a TLS 1.3 upgrade', async () => {
+    const { isTlsPolicyError } = await import('../src/index.js');
+    const legacy = await startSmtpServer(['TLSv1.1']);
+    const modern = await startSmtpServer(['TLSv1.3']);
+    try {
+      const policy = createTlsPolicy();
+      const kinds: string[] = [];
+      policy.on('violation', (v) => kinds.push(v.kind));
+      let calledBack = 0;
+      const refused = policy.tlsConnect({ socket: await startTlsOver(legacy.port), host: 'smtp.office365.com', ca: CA }, () => (calledBack += 1));
+      const error = await new Promise<unknown>((resolve) => refused.once('error', resolve));
+      assert.ok(isTlsPolicyError(error));
+      assert.equal(error.code, 'ERR_TLS_POLICY_VERSION');
+      assert.deepEqual(kinds, ['legacy-server']);
+      const secure: string[] = [];
+      policy.on('secure', (e) => secure.push(e.protocol));
+      const upgraded = policy.tlsConnect({ socket: await startTlsOver(modern.port), host: 'smtp.office365.com', ca: CA }, () => (calledBack += 1));
+      await new Promise<void>((resolve) => upgraded.once('secureConnect', () => resolve()));
+      assert.deepEqual(secure, ['TLSv1.3']);
+      assert.equal(calledBack, 1, 'only the connection that passed called back');
+      upgraded.destroy();
+    } finally {
+      await legacy.close();
+      await modern.close();
+    }
+  });
+});
