@@ -36,7 +36,9 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
   const { config } = internals;
   const hosts = candidates(options);
   const inScope = hosts.length === 0 ? config.scope.matches(normalizeHost(undefined)) : hosts.some((h) => config.scope.matches(h));
-  const primary = hosts[0];
+  // Report the name, not the address: a connection to 127.0.0.1 with SNI outlook.office365.com
+  // is about outlook.office365.com.
+  const primary = hosts.find((h) => h.kind === 'name') ?? hosts[0];
   const ctx: ViolationContext = {
     host: primary === undefined ? '(unknown)' : displayHost(primary),
     port: typeof options.port === 'number' ? options.port : Number(options.port) || undefined,

@@ -36,7 +36,7 @@ describe('nodemailer STARTTLS with policy.tlsOptions', () => {
         assert.deepEqual([error.code, error.originalCode], ['ESOCKET', 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION']);
         assert.deepEqual(server.upgrades, []);
         assert.equal(server.bytesAfterUpgrade, 0);
-        assert.deepEqual(server.clearCommands, ['EHLO', 'STARTTLS']);
+        assert.deepEqual(server.clearCommands.map((c) => c.split(' ')[0]), ['EHLO', 'STARTTLS']);
       } finally {
         await server.close();
       }
@@ -52,7 +52,7 @@ describe('nodemailer STARTTLS with policy.tlsOptions', () => {
         assert.match(String(info.response), /^250 /u);
         assert.deepEqual(server.upgrades, [version]);
         assert.deepEqual(server.messages, ['message']);
-        assert.deepEqual(server.clearCommands, ['EHLO', 'STARTTLS']);
+        assert.deepEqual(server.clearCommands.map((c) => c.split(' ')[0]), ['EHLO', 'STARTTLS']);
       } finally {
         await server.close();
       }
