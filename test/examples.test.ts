@@ -28,4 +28,29 @@ describe('examples', () => {
     assert.match(out, /^TLSv1\.1: refused, ERR_TLS_POLICY_VERSION/mu);
     assert.match(out, /^TLSv1\.3: allowed, Adele Vance over TLSv1\.3$/mu);
   });
+
+  // Every client example tries a TLS 1.1 and a TLS 1.3 stand-in and prints one line for each.
+  const CLIENT_EXAMPLES: Array<[string, string]> = [
+    ['fetch.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['got.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['node-fetch.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['superagent.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['needle.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['graph-sdk.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['msal-node.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['azure-identity.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['ews.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['nodemailer.mjs', 'ESOCKET ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION'],
+    ['imapflow.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['proxy.mjs', 'ERR_TLS_POLICY_VERSION'],
+  ];
+  for (const [file, refusal] of CLIENT_EXAMPLES) {
+    it(`${file} refuses TLS 1.1 (${refusal}) and is allowed over TLS 1.3`, async () => {
+      const out = await runExample(file);
+      const refused = out.match(/TLSv1\.1: refused \((.*)\)/gu) ?? [];
+      const allowed = out.match(/TLSv1\.3: allowed \(/gu) ?? [];
+      assert.ok(refused.length >= 1 && refused.every((line) => line === `TLSv1.1: refused (${refusal})`), out);
+      assert.equal(allowed.length, refused.length, out);
+    });
+  }
 });
