@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { format } from 'node:util';
 import { describe, it } from 'node:test';
-import createDebug from 'debug';
+import { captureDebug } from './helpers/debug-capture.js';
 import { createHttpsAgent, createTlsPolicy, type PolicyViolation } from '../src/index.js';
 import { request } from './helpers/client.js';
 import { withServers } from './helpers/tls-server.js';
 
 const SECRETS = ['eyJhbGciOiJSUzI1NiJ9.SECRET-TOKEN', 'SECRET-COOKIE', 'SECRET-QUERY', 'SECRET-BODY', 'SECRET-PASSPHRASE'];
-
-function captureDebug(t: { after(fn: () => void): void }): string[] {
-  const lines: string[] = [];
-  const saved = { log: createDebug.log, namespaces: createDebug.disable() };
-  createDebug.log = (...args: unknown[]) => lines.push(format(...args));
-  createDebug.enable('m365-tls-policy:*');
-  t.after(() => {
-    createDebug.log = saved.log;
-    createDebug.enable(saved.namespaces);
-  });
-  return lines;
-}
 
 describe('violation and connection logs', () => {
   it('carry host, port, kind, action and codes, and never a secret the request carried', async (t) => {

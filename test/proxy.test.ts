@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { format } from 'node:util';
 import { describe, it } from 'node:test';
-import createDebug from 'debug';
+import { captureDebug } from './helpers/debug-capture.js';
 import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, isTlsPolicyError } from '../src/index.js';
 import { request } from './helpers/client.js';
 import { startConnectProxy } from './helpers/connect-proxy.js';
@@ -34,14 +33,7 @@ describe('https agent through a CONNECT proxy', () => {
   });
 
   it('serves a TLS 1.3 origin; the proxy sees only CONNECT and TLS records; credentials go in Proxy-Authorization and nowhere else', async (t) => {
-    const lines: string[] = [];
-    const saved = { log: createDebug.log, namespaces: createDebug.disable() };
-    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
-    createDebug.enable('m365-tls-policy:*');
-    t.after(() => {
-      createDebug.log = saved.log;
-      createDebug.enable(saved.namespaces);
-    });
+    const lines = captureDebug(t);
     const proxy = await startConnectProxy(BASIC);
     try {
       await withServers([{ versions: ['TLSv1.3'] }], async ([origin]) => {

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { listenOnLoopback, trackSockets } from './loopback.js';
 
 /** A CONNECT-only HTTP proxy on loopback that records what it was asked and what it relayed. */
 export interface ConnectProxy {
@@ -20,11 +21,9 @@ export interface ConnectProxy {
  */
 export async function startConnectProxy(requireAuth?: string): Promise<ConnectProxy> {
   const state = { requests: [] as string[], authorizations: [] as string[], firstTunnelBytes: [] as number[] };
-  const sockets = new Set<net.Socket>();
+  const { sockets, track } = trackSockets();
   const server = net.createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => {});
+    track(client);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -46,25 +45,13 @@ export async function startConnectProxy(requireAuth?: string): Promise<ConnectPr
         client.pipe(upstream);
         upstream.pipe(client);
       });
-      sockets.add(upstream);
-      upstream.on('close', () => {
-        sockets.delete(upstream);
-        client.destroy();
-      });
+      track(upstream);
+      upstream.on('close', () => client.destroy());
       upstream.on('error', () => client.destroy());
       client.on('close', () => upstream.destroy());
     };
     client.on('data', onData);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return Object.assign(state, {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  });
+  const listening = await listenOnLoopback(server, sockets);
+  return Object.assign(state, listening, { url: `http://127.0.0.1:${listening.port}` });
 }

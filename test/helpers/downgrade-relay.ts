@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { listenOnLoopback, trackSockets } from './loopback.js';
 
 /**
  * A loopback TCP relay that acts as an on-path attacker: it rewrites the first ClientHello so
@@ -15,15 +16,12 @@ export interface Relay {
 }
 
 export async function startDowngradeRelay(targetPort: number): Promise<Relay> {
-  const sockets = new Set<net.Socket>();
+  const { sockets, track } = trackSockets();
   const state = { rewritten: 0 };
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
+    track(client);
+    track(upstream);
     let pending = Buffer.alloc(0);
     const onFirst = (chunk: Buffer): void => {
       pending = Buffer.concat([pending, chunk]);
@@ -41,15 +39,7 @@ export async function startDowngradeRelay(targetPort: number): Promise<Relay> {
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  });
+  return Object.assign(state, await listenOnLoopback(server, sockets));
 }
 
 /** Returns a ClientHello record without TLS 1.3 in supported_versions (or the input unchanged). */

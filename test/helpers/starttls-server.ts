@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CERTS } from './fixtures.js';
+import { listenOnLoopback, trackSockets } from './loopback.js';
 import type { Version } from './tls-server.js';
 
 /** What a line-based protocol does with one line: answer, start TLS, or close. */
@@ -33,7 +34,7 @@ const ORDER: Version[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 export async function startStartTlsServer(protocol: LineProtocol, versions: Version[]): Promise<StartTlsServer> {
   const sorted = [...versions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   const state = { upgrades: [] as string[], clearCommands: [] as string[], bytesAfterUpgrade: 0 };
-  const sockets = new Set<net.Socket>();
+  const { sockets, track } = trackSockets();
 
   function serve(socket: net.Socket, secure: boolean): void {
     let buffer = '';
@@ -67,19 +68,9 @@ export async function startStartTlsServer(protocol: LineProtocol, versions: Vers
   }
 
   const server = net.createServer((raw) => {
-    sockets.add(raw);
-    raw.on('close', () => sockets.delete(raw));
-    raw.on('error', () => {});
+    track(raw);
     serve(raw, false);
     raw.write(protocol.greeting);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  });
+  return Object.assign(state, await listenOnLoopback(server, sockets));
 }
