@@ -75,11 +75,18 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
   let settled = false;
 
   if (plan.inScope) {
-    // The error a failed handshake emits is the one `_destroy` hands to its callback, so
-    // swapping it there reaches every listener (http's ClientRequest, undici, the caller).
-    const destroy = socket._destroy;
-    socket._destroy = function policyDestroy(error: Error | null, callback: (error?: Error | null) => void): void {
-      destroy.call(this, error, (err?: Error | null) => callback(settled || !err ? err : readFailure(internals, plan, err)));
+    // Swap Node's error for the policy's at `destroy`, the one door every handshake failure
+    // goes through: the error then becomes the stream's `errored` state, so the 'error' event
+    // and the callbacks of writes queued behind the cork (which Node 24's http hands to
+    // clients such as got) all carry the TlsPolicyError.
+    const destroy = socket.destroy;
+    let read = false;
+    socket.destroy = function policyDestroy(this: tls.TLSSocket, error?: Error): tls.TLSSocket {
+      if (error && !settled && !read && !this.destroyed) {
+        read = true;
+        error = readFailure(internals, plan, error);
+      }
+      return destroy.call(this, error);
     };
   }
 
