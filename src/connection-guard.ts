@@ -58,12 +58,23 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
   return { inScope, ctx, options: enforce ? hardenTlsOptions(options, config) : options };
 }
 
+// Sockets some policy has watched from their creation. Sockets made before a process-wide
+// install are not in it, so the installer can keep them from being reused (install.ts).
+const guarded = new WeakSet<tls.TLSSocket>();
+
+/** Was this socket watched by a policy from its creation? */
+export function isGuarded(socket: tls.TLSSocket): boolean {
+  return guarded.has(socket);
+}
+
 /**
  * Watches one TLS socket made from a plan. The socket is corked until the handshake has been
- * verified, so not one application byte (request line, headers, an Authorization token) reaches a server that fails the policy; failures are destroyed with a
- * TlsPolicyError in place of Node's error, which is kept as `cause`.
+ * verified, so not one application byte (request line, headers, an Authorization token)
+ * reaches a server that fails the policy; failures are destroyed with a TlsPolicyError in
+ * place of Node's error, which is kept as `cause`.
  */
 export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, plan: ConnectionPlan): void {
+  guarded.add(socket);
   const { config } = internals;
   // An out-of-scope connection is only watched for a certificate that names an in-scope
   // host; with every host in scope there is nothing a certificate could add.
@@ -90,12 +101,21 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
     };
   }
 
-  socket.prependOnceListener('secureConnect', () => {
+  // The verdict is taken inside the 'secureConnect' emit itself, before any listener runs: a
+  // refused socket never reaches the listeners (undici's connector, a tls.connect callback),
+  // so nobody can be told "connected" about it.
+  const emit = socket.emit as (this: tls.TLSSocket, event: string | symbol, ...args: unknown[]) => boolean;
+  socket.emit = function policyEmit(this: tls.TLSSocket, event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== 'secureConnect' || settled) return emit.call(this, event, ...args);
     settled = true;
-    const refusal = judgeHandshake(internals, socket, plan);
-    if (refusal === undefined) socket.uncork();
-    else socket.destroy(refusal);
-  });
+    const refusal = judgeHandshake(internals, this, plan);
+    if (refusal !== undefined) {
+      this.destroy(refusal);
+      return false;
+    }
+    this.uncork();
+    return emit.call(this, event, ...args);
+  } as typeof socket.emit;
 }
 
 /**
