@@ -9,6 +9,14 @@ import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './tls-o
 import type { PolicyViolation } from './types.js';
 import { makeViolation, policyError, withAction, type ViolationContext } from './violations.js';
 
+/**
+ * Marks connection options that a policy already plans and guards (its agent, its
+ * dispatcher), so the process-wide `tls.connect` wrapper of the same policy lets them pass
+ * instead of checking twice. A registry symbol, and enumerable: the options are spread on
+ * their way to tls.connect, and only own enumerable keys survive that.
+ */
+export const GUARDED_BY = Symbol.for('m365-tls-policy.guarded-by');
+
 /** What the policy decided for one outgoing connection, before it is made. */
 export interface ConnectionPlan<T extends TlsOptionsLike = TlsOptionsLike> {
   /** In scope by host or server name (a certificate can still bring it in after the handshake). */
@@ -44,7 +52,7 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
     port: typeof options.port === 'number' ? options.port : Number(options.port) || undefined,
     servername: typeof options.servername === 'string' && options.servername !== '' ? options.servername : undefined,
   };
-  if (!inScope) return { inScope, ctx, options };
+  if (!inScope) return { inScope, ctx, options: { ...options, [GUARDED_BY]: internals } };
   const weak = weakeningOptions(options, config);
   const enforce = config.mode === 'enforce';
   if (weak.length > 0) {
@@ -55,7 +63,7 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
     internals.emitViolations([v]);
     if (refuse) return { inScope, ctx, options, refused: policyError([v]) };
   }
-  return { inScope, ctx, options: enforce ? hardenTlsOptions(options, config) : options };
+  return { inScope, ctx, options: { ...(enforce ? hardenTlsOptions(options, config) : options), [GUARDED_BY]: internals } };
 }
 
 // Sockets some policy has watched from their creation. Sockets made before a process-wide
@@ -160,6 +168,7 @@ function verifyHandshake(internals: PolicyInternals, socket: tls.TLSSocket, plan
     protocol: ctx.protocol ?? 'unknown',
     cipher: ctx.cipher ?? 'unknown',
     sessionReused: socket.isSessionReused(),
+    cipherStandardName: socket.getCipher()?.standardName,
     time: new Date().toISOString(),
   });
   return undefined;

@@ -1,6 +1,6 @@
 import type * as tls from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher, buildConnector } from 'undici-types';
-import { judgeHandshake, planConnection, readFailure, type ConnectionPlan } from './connection-guard.js';
+import { GUARDED_BY, judgeHandshake, planConnection, readFailure, type ConnectionPlan } from './connection-guard.js';
 import { invalidOption, TlsPolicyError } from './errors.js';
 import { POLICY_AGENT, POLICY_INTERNALS, type PolicyInternals } from './internals.js';
 import { loadOptional } from './optional-require.js';
@@ -78,7 +78,8 @@ function policyConnector(
 ): buildConnector.connector {
   const { config } = internals;
   const enforce = config.mode === 'enforce';
-  const plain = undici.buildConnector(connect);
+  // Marked so that a process-wide install of the same policy does not check these twice.
+  const plain = undici.buildConnector(withMarker(connect, internals));
   let hardened: buildConnector.connector | undefined;
   const certMayMatter = config.scope.patterns !== '*';
 
@@ -104,7 +105,7 @@ function policyConnector(
       return;
     }
     let connector = plain;
-    if (plan.inScope && enforce) connector = hardened ??= undici.buildConnector(hardenTlsOptions(connect as TlsOptionsLike, config));
+    if (plan.inScope && enforce) connector = hardened ??= undici.buildConnector(withMarker(hardenTlsOptions(connect as TlsOptionsLike, config), internals));
     const onConnected: buildConnector.Callback = (error, socket) => {
       if (error !== null) {
         callback(plan.inScope ? readFailure(internals, plan, error) : error, null);
@@ -134,4 +135,8 @@ function policyConnector(
       (error: Error) => callback(error, null),
     );
   };
+}
+
+function withMarker(options: object, internals: PolicyInternals): buildConnector.BuildOptions {
+  return { ...options, [GUARDED_BY]: internals } as unknown as buildConnector.BuildOptions;
 }

@@ -15,6 +15,9 @@ export type { TlsPolicyOptions } from './options.js';
 export { checkTlsPolicy, assertTlsPolicy } from './check.js';
 export type { CheckTarget } from './checker.js';
 export { TlsPolicyError, isTlsPolicyError } from './errors.js';
+export { installTlsPolicy, installedTlsPolicy } from './install.js';
+export { auditRuntime, type RuntimeFinding } from './runtime-audit.js';
+export type { HostStats, TlsPolicyStats } from './policy-stats.js';
 export { MICROSOFT_365_HOSTS, MICROSOFT_365_HOSTS_BY_CLOUD } from './microsoft365-hosts.js';
 export { STRONG_TLS12_CIPHERS } from './ciphers.js';
 export type {

@@ -33,7 +33,7 @@ function line(fields: Readonly<Record<string, unknown>>): string {
  * The violation line, in the terms Exchange and Entra reports use (host, port, version,
  * cipher, reason, action). Built only from the violation's own fields, which hold no secrets.
  */
-export function formatViolation(v: PolicyViolation): string {
+export function formatViolation(v: PolicyViolation, suppressed = 0): string {
   return line({
     time: v.time,
     kind: v.kind,
@@ -46,6 +46,7 @@ export function formatViolation(v: PolicyViolation): string {
     options: v.options,
     code: v.code,
     nodeCode: v.nodeCode,
+    suppressed: suppressed > 0 ? suppressed : undefined,
   });
 }
 

@@ -5,7 +5,9 @@ import { guardSocket, planConnection } from './connection-guard.js';
 import { invalidOption } from './errors.js';
 import { connectionLog, formatSecure, formatViolation, violationLog } from './log.js';
 import { POLICY_INTERNALS, internalsOf, type PolicyInternals } from './internals.js';
+import { LogLimiter } from './log-limiter.js';
 import { resolvePolicyOptions, type PolicyConfig, type TlsPolicyOptions } from './options.js';
+import { PolicyStats, type TlsPolicyStats } from './policy-stats.js';
 import { displayHost, normalizeTarget } from './scope.js';
 import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
 import type { PolicyReport, PolicyViolation, SecureConnectionEvent, TlsFloor } from './types.js';
@@ -22,6 +24,8 @@ export interface TlsPolicyEvents {
  */
 export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
   readonly #config: PolicyConfig;
+  readonly #stats = new PolicyStats();
+  readonly #limiter = new LogLimiter();
   declare readonly [POLICY_INTERNALS]: PolicyInternals;
 
   constructor(options?: TlsPolicyOptions) {
@@ -31,11 +35,16 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
       config: this.#config,
       emitViolations: (violations) => {
         for (const v of violations) {
-          violationLog('%s', formatViolation(v));
+          this.#stats.recordViolation(v);
+          if (violationLog.enabled) {
+            const suppressed = this.#limiter.admit(`${v.host}\u0000${v.kind}`);
+            if (suppressed >= 0) violationLog('%s', formatViolation(v, suppressed));
+          }
           safeEmit(this, 'violation', v);
         }
       },
       emitSecure: (event) => {
+        this.#stats.recordSecure(event);
         if (connectionLog.enabled) connectionLog('%s', formatSecure(event));
         safeEmit(this, 'secure', event);
       },
@@ -49,6 +58,19 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
   get insecureOptions(): 'override' | 'refuse' { return this.#config.insecureOptions; }
   /** The normalised host patterns in scope, or `'*'` for every host. */
   get hosts(): readonly string[] | '*' { return this.#config.scope.patterns; }
+
+  /**
+   * What the policy has seen: connections per host by protocol and cipher, violations by kind
+   * and action, first and last seen. Bounded: past 256 hosts, the rest count as `'(other)'`.
+   */
+  stats(): TlsPolicyStats {
+    return this.#stats.snapshot();
+  }
+
+  /** Starts the counters afresh (for example after reading them into a report). */
+  resetStats(): void {
+    this.#stats.reset();
+  }
 
   /** Does the policy cover this host or URL? Undeterminable input counts as covered. */
   appliesTo(hostOrUrl: string | URL): boolean {

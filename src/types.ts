@@ -14,7 +14,9 @@ export type ViolationKind =
   /** The caller (or the process) asked for settings weaker than the policy. */
   | 'insecure-options'
   /** The peer certificate was not verified. */
-  | 'unverified-peer';
+  | 'unverified-peer'
+  /** The process runs with TLS settings weaker than the policy (runtime audit). */
+  | 'weak-runtime';
 
 /** What the policy did about a violation. Absent in static reports (`check`). */
 export type ViolationAction = 'blocked' | 'overridden' | 'reported';
@@ -75,5 +77,7 @@ export interface SecureConnectionEvent {
   readonly protocol: string;
   readonly cipher: string;
   readonly sessionReused: boolean;
+  /** The IANA name of the cipher suite (`TLS_AES_128_GCM_SHA256`), as OpenTelemetry wants it. */
+  readonly cipherStandardName?: string;
   readonly time: string;
 }

@@ -18,6 +18,7 @@ const CODE_OF: Readonly<Record<ViolationKind, TlsPolicyErrorCode>> = {
   'weak-cipher': 'ERR_TLS_POLICY_CIPHER',
   'insecure-options': 'ERR_TLS_POLICY_INSECURE_OPTIONS',
   'unverified-peer': 'ERR_TLS_POLICY_UNVERIFIED',
+  'weak-runtime': 'ERR_TLS_POLICY_INSECURE_OPTIONS',
 };
 
 export interface ViolationDetails {

@@ -28,7 +28,7 @@ describe('violation and connection logs', () => {
         agent.destroy();
       }
       const violationLines = lines.filter((l) => l.includes('m365-tls-policy:violation'));
-      assert.ok(violationLines.length >= 4, `expected violation lines, got:\n${lines.join('\n')}`);
+      assert.ok(violationLines.length >= 3, `expected violation lines, got:\n${lines.join('\n')}`);
       assert.ok(lines.some((l) => l.includes('m365-tls-policy:connection')));
       const legacyLine = violationLines.find((l) => l.includes('kind=legacy-server'));
       assert.match(legacyLine ?? '', /time=\S+ kind=legacy-server action=blocked host=graph\.microsoft\.com port=\d+ servername=graph\.microsoft\.com code=ERR_TLS_POLICY_VERSION nodeCode=ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION/u);
@@ -50,5 +50,33 @@ describe('violation and connection logs', () => {
     for (const line of lines) {
       assert.equal(/[\r\n\u001b]/u.test(line.replace(/^\S+ /u, '')), false, `raw control character in ${JSON.stringify(line)}`);
     }
+  });
+
+  it('repeated violation lines are rate-limited per host and kind; events are not', async (t) => {
+    const lines = captureDebug(t);
+    await withServers([{ versions: ['TLSv1'] }], async ([server]) => {
+      const policy = createTlsPolicy();
+      let events = 0;
+      policy.on('violation', () => (events += 1));
+      const agent = createHttpsAgent({ policy, keepAlive: false });
+      for (let i = 0; i < 25; i++) await request(agent, 'graph.microsoft.com', server!.port);
+      agent.destroy();
+      assert.equal(events, 25);
+      assert.equal(lines.filter((l) => l.includes('kind=legacy-server')).length, 1);
+      assert.equal(policy.stats().hosts['graph.microsoft.com']?.violations.byKind['legacy-server'], 25);
+    });
+  });
+});
+
+describe('LogLimiter', () => {
+  it('admits one line per window and reports how many it held back', async () => {
+    const { LogLimiter } = await import('../src/log-limiter.js');
+    const limiter = new LogLimiter(1000, 2);
+    assert.equal(limiter.admit('a', 0), 0);
+    assert.equal(limiter.admit('a', 10), -1);
+    assert.equal(limiter.admit('a', 20), -1);
+    assert.equal(limiter.admit('b', 30), 0, 'keys are independent');
+    assert.equal(limiter.admit('a', 1000), 2, 'the next line after the window carries the count');
+    assert.equal(limiter.admit('c', 1001), 0, 'a full table is cleared rather than grown');
   });
 });
