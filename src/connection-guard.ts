@@ -63,8 +63,18 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
     internals.emitViolations([v]);
     if (refuse) return { inScope, ctx, options, refused: policyError([v]) };
   }
-  return { inScope, ctx, options: { ...(enforce ? hardenTlsOptions(options, config) : options), [GUARDED_BY]: internals } };
+  if (!enforce) return { inScope, ctx, options: { ...options, [GUARDED_BY]: internals } };
+  const hardened: TlsOptionsLike = { ...hardenTlsOptions(options, config), [GUARDED_BY]: internals };
+  // Resume only sessions made under a policy. A session cached from a connection made before
+  // the policy applied (a pooled agent before a process-wide install, weaker caller options)
+  // may carry a suite the hardened ClientHello no longer offers, which servers answer with a
+  // fatal alert, or a suite the policy would not allow at all.
+  if (hardened.session !== undefined && !policySessions.has(hardened.session)) delete hardened.session;
+  return { inScope, ctx, options: hardened as T };
 }
+
+// TLS sessions issued on connections a policy watched: the only ones it lets clients resume.
+const policySessions = new WeakSet<Buffer>();
 
 // Sockets some policy has watched from their creation. Sockets made before a process-wide
 // install are not in it, so the installer can keep them from being reused (install.ts).
@@ -88,6 +98,7 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
   // host; with every host in scope there is nothing a certificate could add.
   const certMayMatter = !plan.inScope && config.scope.patterns !== '*';
   if (!plan.inScope && !certMayMatter) return;
+  if (plan.inScope) socket.on('session', (session: Buffer) => policySessions.add(session));
   // Corked in report mode too: writes queued before the handshake would otherwise fail as a
   // bare `write EPROTO`, hiding the OpenSSL code that tells a legacy server from an attack.
   socket.cork();
