@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import tls from 'node:tls';
+import { describe, it } from 'node:test';
+import { auditRuntime } from '../src/index.js';
+
+const CLEAN: { nodeOptions: string; execArgv: string[]; env: NodeJS.ProcessEnv; now: Date; nodeVersion: string; opensslVersion: string } = { nodeOptions: '', execArgv: [], env: {}, now: new Date('2026-01-01T00:00:00Z'), nodeVersion: '22.23.5', opensslVersion: '3.5.9' };
+const ids = (findings: ReturnType<typeof auditRuntime>) => findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}:${f.severity}`);
+
+describe('auditRuntime', () => {
+  it('finds nothing wrong in a clean runtime (only the versions, as info)', () => {
+    const findings = auditRuntime(CLEAN);
+    assert.deepEqual(ids(findings), []);
+    assert.deepEqual(findings.map((f) => f.id), ['versions']);
+    assert.match(findings[0]!.message, /^Node\.js 22\.23\.5 with OpenSSL 3\.5\.9$/u);
+  });
+
+  const FLAGS: Array<[string, Partial<typeof CLEAN>, string]> = [
+    ['--tls-min-v1.0 in NODE_OPTIONS', { nodeOptions: '--max-old-space-size=4096 --tls-min-v1.0' }, 'flag-tls-min:high'],
+    ['--tls-min-v1.1 in execArgv', { execArgv: ['--tls-min-v1.1'] }, 'flag-tls-min:high'],
+    ['--tls-max-v1.2', { nodeOptions: '--tls-max-v1.2' }, 'flag-tls-max:medium'],
+    ['--tls-cipher-list with @SECLEVEL=0', { nodeOptions: '--tls-cipher-list=DEFAULT@SECLEVEL=0' }, 'flag-cipher-seclevel:high'],
+    ['--tls-cipher-list with @SECLEVEL=1', { nodeOptions: '--tls-cipher-list=DEFAULT:@SECLEVEL=1' }, 'flag-cipher-seclevel:high'],
+    ['--tls-cipher-list with RC4', { nodeOptions: '--tls-cipher-list=RC4-MD5' }, 'flag-cipher-list:medium'],
+    ['--tls-keylog', { execArgv: ['--tls-keylog=/tmp/keys.log'] }, 'flag-tls-keylog:high'],
+    ['NODE_TLS_REJECT_UNAUTHORIZED=0', { env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } }, 'env-reject-unauthorized:high'],
+    ['an end-of-life Node.js', { nodeVersion: '20.20.2', now: new Date('2026-11-28T00:00:00Z') }, 'node-end-of-life:medium'],
+    ['OpenSSL 1.1.1', { opensslVersion: '1.1.1w' }, 'openssl-version:medium'],
+  ];
+  for (const [name, input, expected] of FLAGS) {
+    it(`flags ${name} (${expected}) with a fix`, () => {
+      const findings = auditRuntime({ ...CLEAN, ...input });
+      assert.deepEqual(ids(findings), [expected]);
+      const finding = findings.find((f) => `${f.id}:${f.severity}` === expected)!;
+      assert.ok(finding.message.length > 10 && finding.fix.length > 5);
+    });
+  }
+
+  it('Node.js 20 is not end of life before 2026-04-30', () => {
+    assert.deepEqual(ids(auditRuntime({ ...CLEAN, nodeVersion: '20.20.2', now: new Date('2026-04-29T00:00:00Z') })), []);
+  });
+
+  it('reads node:tls defaults as they are now, after a run-time assignment', (t) => {
+    const defaults = tls as unknown as { DEFAULT_MIN_VERSION: string; DEFAULT_MAX_VERSION: string; DEFAULT_CIPHERS: string };
+    const saved = { min: defaults.DEFAULT_MIN_VERSION, max: defaults.DEFAULT_MAX_VERSION, ciphers: defaults.DEFAULT_CIPHERS };
+    t.after(() => {
+      defaults.DEFAULT_MIN_VERSION = saved.min;
+      defaults.DEFAULT_MAX_VERSION = saved.max;
+      defaults.DEFAULT_CIPHERS = saved.ciphers;
+    });
+    defaults.DEFAULT_MIN_VERSION = 'TLSv1';
+    defaults.DEFAULT_MAX_VERSION = 'TLSv1.2';
+    defaults.DEFAULT_CIPHERS = 'ALL:@SECLEVEL=0';
+    assert.deepEqual(ids(auditRuntime(CLEAN)), ['default-min-version:high', 'default-max-version:medium', 'default-ciphers:medium']);
+  });
+});
