@@ -17,6 +17,7 @@ export type { CheckTarget } from './checker.js';
 export { TlsPolicyError, isTlsPolicyError } from './errors.js';
 export { installTlsPolicy, installedTlsPolicy } from './install.js';
 export { auditRuntime, type RuntimeFinding } from './runtime-audit.js';
+export { instrumentTlsPolicy, METRIC_CONNECTIONS, METRIC_VIOLATIONS, type MeterLike, type TlsPolicyMetricsOptions } from './otel-metrics.js';
 export type { HostStats, TlsPolicyStats } from './policy-stats.js';
 export { MICROSOFT_365_HOSTS, MICROSOFT_365_HOSTS_BY_CLOUD } from './microsoft365-hosts.js';
 export { STRONG_TLS12_CIPHERS } from './ciphers.js';

@@ -36,11 +36,14 @@ describe('the built package', () => {
       exports: Record<string, unknown>;
       dependencies: Record<string, string>;
     };
-    const root = pkg.exports['.'] as Record<string, Record<string, string>>;
-    for (const branch of ['import', 'require']) {
-      assert.equal(Object.keys(root[branch]!)[0], 'types');
-      const types = root[branch]!['types']!;
-      assert.ok(readFileSync(new URL(`../../${types}`, import.meta.url), 'utf8').includes('createHttpsAgent'));
+    for (const [subpath, marker] of [['.', 'createHttpsAgent'], ['./register', 'export {}']] as const) {
+      const entry = pkg.exports[subpath] as Record<string, Record<string, string>>;
+      for (const branch of ['import', 'require']) {
+        assert.equal(Object.keys(entry[branch]!)[0], 'types', `${subpath} ${branch}`);
+        const types = entry[branch]!['types']!;
+        assert.ok(readFileSync(new URL(`../../${types}`, import.meta.url), 'utf8').includes(marker), `${subpath} ${branch}`);
+        assert.ok(readFileSync(new URL(`../../${entry[branch]!['default']!}`, import.meta.url), 'utf8').length > 0);
+      }
     }
     assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['debug', 'tslib']);
   });
