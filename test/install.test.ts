@@ -128,6 +128,51 @@ describe('installTlsPolicy in this process', () => {
   });
 });
 
+describe('clients that were given nothing, under an install', () => {
+  it('axios, got, node-fetch, undici fetch and nodemailer are refused by a TLS 1.1 Microsoft 365 host', async () => {
+    const [{ default: axios }, { default: got }, { default: nodeFetch }, undici, { default: nodemailer }] = await Promise.all([
+      import('axios'),
+      import('got'),
+      import('node-fetch'),
+      import('undici'),
+      import('nodemailer'),
+    ]);
+    const { startSmtpServer } = await import('./helpers/smtp-server.js');
+    const smtp = await startSmtpServer(['TLSv1.1']);
+    await withServers([{ versions: ['TLSv1.1'] }], async ([server]) => {
+      const policy = createTlsPolicy();
+      const events = recordEvents(policy);
+      const uninstall = installTlsPolicy(policy);
+      // Only what every test needs to reach the loopback server (trust and name mapping); no
+      // agent, no dispatcher, no TLS options from this package.
+      const agent = new https.Agent({ ca: CA, lookup });
+      const url = `https://graph.microsoft.com:${server!.port}/`;
+      try {
+        const outcomes = await Promise.all([
+          axios.get(url, { httpsAgent: agent, proxy: false }).then(() => 'served', (e: { code?: string }) => e.code),
+          got(url, { agent: { https: agent }, retry: { limit: 0 } }).then(() => 'served', (e: { code?: string }) => e.code),
+          nodeFetch(url, { agent }).then(() => 'served', (e: { code?: string }) => e.code),
+          undici
+            .fetch(url, { dispatcher: new undici.Agent({ connect: { ca: CA, lookup } }) })
+            .then(() => 'served', (e: { cause?: { code?: string } }) => e.cause?.code),
+          nodemailer
+            .createTransport({ host: '127.0.0.1', port: smtp.port, requireTLS: true, tls: { ca: CA, servername: 'smtp.office365.com' } })
+            .sendMail({ from: 'a@contoso.example', to: 'b@contoso.example', text: 'x' })
+            .then(() => 'served', (e: { originalCode?: string; code?: string }) => e.originalCode ?? e.code),
+        ]);
+        assert.deepEqual(outcomes, ['ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION']);
+        assert.equal(server!.bytesReceived, 0);
+        assert.equal(smtp.bytesAfterUpgrade, 0);
+        assert.ok(events.violations.some((v) => v.host === 'smtp.office365.com' && v.kind === 'legacy-server'));
+      } finally {
+        uninstall();
+        agent.destroy();
+        await smtp.close();
+      }
+    });
+  });
+});
+
 describe('PolicyStats', () => {
   it('folds hosts past the cap into (other), so memory stays bounded', async () => {
     const { PolicyStats } = await import('../src/policy-stats.js');

@@ -40,6 +40,19 @@ const viaTls = (port) => new Promise((resolve) => {
 const ESM_APP = `import * as https from 'node:https';\nimport { connect } from 'node:tls';\n${PROBE_BODY}`;
 const CJS_APP = `const https = require('node:https');\nconst { connect } = require('node:tls');\n${PROBE_BODY}`;
 
+// The same https.get probe, from inside a worker thread.
+const WORKER_APP = `
+const { Worker } = require('node:worker_threads');
+new Worker(\`
+  const https = require('node:https');
+  const { parentPort } = require('node:worker_threads');
+  const port = JSON.parse(process.env.PORTS).legacyM365;
+  const lookup = (h, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+  https.get({ host: 'graph.microsoft.com', port, lookup, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }, (res) => { res.resume(); res.on('end', () => console.log('served')); })
+    .on('error', (e) => console.log(e.code));
+\`, { eval: true });
+`;
+
 let dir: string;
 let servers: Record<'legacyM365' | 'modernM365' | 'legacyLocal' | 'modernLocal', TestServer>;
 
@@ -47,6 +60,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-register-'));
   writeFileSync(join(dir, 'app.mjs'), ESM_APP);
   writeFileSync(join(dir, 'app.cjs'), CJS_APP);
+  writeFileSync(join(dir, 'worker-app.cjs'), WORKER_APP);
   servers = {
     legacyM365: await startTlsServer({ versions: ['TLSv1.1'] }),
     modernM365: await startTlsServer({ versions: ['TLSv1.3'] }),
@@ -117,6 +131,13 @@ describe('m365-tls-policy/register', () => {
     assert.match(r.stderr, /kind=weak-runtime action=reported host=\(process\) options=flag-tls-min/u);
     assert.match(r.stderr, /kind=below-floor action=reported host=graph\.microsoft\.com/u);
     assert.match(r.stderr, /kind=below-floor action=reported host=localhost/u);
+  });
+
+  it('--require is preloaded into worker threads too: a worker is refused as well', async () => {
+    const r = await run(['--require', 'm365-tls-policy/register', join(dir, 'worker-app.cjs')], {});
+    assert.equal(r.stdout.trim(), 'ERR_TLS_POLICY_VERSION', r.stderr);
+    const without = await run([join(dir, 'worker-app.cjs')], {});
+    assert.equal(without.stdout.trim(), 'served');
   });
 
   it('M365_TLS_POLICY_MODE=off installs nothing', async () => {
