@@ -1,19 +1,17 @@
 // Local stand-ins for Microsoft 365, so the examples run offline: servers on 127.0.0.1 that
-// present a test certificate for Microsoft 365 names (signed by the test CA in test/fixtures)
-// and speak only the TLS versions asked for. Not part of the package.
-import { readFileSync } from 'node:fs';
-import * as https from 'node:https';
+// present the testing kit's certificate for Microsoft 365 names and speak only the TLS
+// versions asked for. Not part of the package.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { isTlsPolicyError } from 'm365-tls-policy';
+import { MICROSOFT_365_LEAF, TESTING_CA, startTlsServer } from 'm365-tls-policy/testing';
 
-const fixture = (name) => readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url));
-const credentials = { cert: fixture('m365.pem'), key: fixture('m365-key.pem') };
+const credentials = MICROSOFT_365_LEAF;
 // Security level 0 lets OpenSSL 3 speak TLS 1.0/1.1 at all: set on these fake servers only.
 const serverTls = (min, max) => ({ ...credentials, minVersion: min, maxVersion: max, ciphers: 'DEFAULT:@SECLEVEL=0' });
 
 /** The test CA: trust it explicitly, as you would a corporate CA. Never disable verification. */
-export const ca = fixture('ca.pem');
+export const ca = TESTING_CA;
 
 /** Sends every host name to 127.0.0.1, keeping the name for SNI and certificate checks. */
 export const lookup = (_host, options, callback) =>
@@ -34,13 +32,15 @@ function handle(req, res) {
 
 /** An HTTPS server that only speaks `minVersion`..`maxVersion`; resolves to { port, close }. */
 export async function startLocalM365(minVersion, maxVersion = minVersion) {
-  const server = https.createServer(serverTls(minVersion, maxVersion), (req, res) => {
-    req.resume();
-    req.on('end', () => handle(req, res));
+  const versions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+  return startTlsServer({
+    versions: versions.slice(versions.indexOf(minVersion), versions.indexOf(maxVersion) + 1),
+    hostnames: ['graph.microsoft.com', 'login.microsoftonline.com', 'outlook.office365.com'],
+    handler: (req, res) => {
+      req.resume();
+      req.on('end', () => handle(req, res));
+    },
   });
-  server.on('tlsClientError', () => {});
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: server.address().port, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
 }
 
 /** A mail server (SMTP or IMAP, by `kind`) with STARTTLS that upgrades only to the given versions. */

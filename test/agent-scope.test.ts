@@ -40,14 +40,14 @@ describe('out-of-scope hosts are untouched', () => {
   });
 
   it('a certificate naming Microsoft 365 brings an out-of-scope name in scope after the handshake', async () => {
-    // lookalike.example.test is not in scope, but the server's certificate also names
+    // m365-alias.example.test is not in scope, but the server's certificate also names
     // graph.microsoft.com. The caller's legacy options are not hardened (the name is out of
     // scope), so TLS 1.0 is negotiated, then caught before any byte is written.
     await withServers([{ versions: ['TLSv1'] }], async ([server]) => {
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
       const agent = createHttpsAgent({ policy });
-      const outcome = await request(agent, 'lookalike.example.test', server!.port, { ...LEGACY_CLIENT, headers: { authorization: 'Bearer t' } });
+      const outcome = await request(agent, 'm365-alias.example.test', server!.port, { ...LEGACY_CLIENT, headers: { authorization: 'Bearer t' } });
       assert.ok(isTlsPolicyError(outcome.error));
       assert.equal(outcome.error.code, 'ERR_TLS_POLICY_VERSION');
       assert.equal(server!.connections, 1, 'the handshake did complete');

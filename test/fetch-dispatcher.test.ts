@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as undici7 from 'undici';
 import * as undici6 from 'undici6';
 import { checkTlsPolicy, createFetchDispatcher, createTlsPolicy, isTlsPolicyError, type UndiciModule } from '../src/index.js';
-import { startDowngradeRelay } from './helpers/downgrade-relay.js';
+import { startDowngradeProxy } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';
@@ -63,11 +63,11 @@ for (const [name, fetchFn, undici] of FETCHES) {
 
     it('refuses an active downgrade with ERR_TLS_POLICY_DOWNGRADE', async () => {
       await withServers([{ versions: ['TLSv1.2', 'TLSv1.3'] }], async ([server]) => {
-        const relay = await startDowngradeRelay(server!.port);
+        const relay = await startDowngradeProxy({ target: server!.port, attack: 'strip-tls13' });
         try {
           const dispatcher = make();
           const outcome = await attempt(fetchFn, `https://graph.microsoft.com:${relay.port}/`, dispatcher);
-          assert.equal(relay.rewritten, 1);
+          assert.equal(relay.attacked, 1);
           assert.equal((outcome.error?.cause as { code?: string } | undefined)?.code, 'ERR_TLS_POLICY_DOWNGRADE');
           assert.equal(server!.bytesReceived, 0);
           await (dispatcher as { close(): Promise<void> }).close();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { CA } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';
 
 // A child process whose NODE_OPTIONS lower the whole runtime, as one line in a deployment can.
@@ -30,6 +30,8 @@ describe('NODE_OPTIONS that weaken the runtime', () => {
     const dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-'));
     try {
       const script = join(dir, 'child.mjs');
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, CA);
       writeFileSync(script, CHILD);
       await withServers([{ versions: ['TLSv1'] }], async ([server]) => {
         const stdout = await new Promise<string>((resolve, reject) => {
@@ -41,7 +43,7 @@ describe('NODE_OPTIONS that weaken the runtime', () => {
                 ...process.env,
                 NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0',
                 PKG: new URL('../../dist/esm/index.js', import.meta.url).href,
-                CA_FILE: fileURLToPath(new URL('../../test/fixtures/ca.pem', import.meta.url)),
+                CA_FILE: caFile,
                 PORT: String(server!.port),
               },
               timeout: 20_000,

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CA } from './helpers/fixtures.js';
 import { startTlsServer, type TestServer } from './helpers/tls-server.js';
 
 // Applications with no code change, started with --import / --require. Each probes the four
 // servers below through https.get (global agent), Node's fetch and a raw tls.connect imported
 // by name, and prints what happened as JSON.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CA_FILE = join(ROOT, 'test', 'fixtures', 'ca.pem');
 
 const PROBE_BODY = `
 const ports = JSON.parse(process.env.PORTS);
@@ -60,6 +60,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-register-'));
   writeFileSync(join(dir, 'app.mjs'), ESM_APP);
   writeFileSync(join(dir, 'app.cjs'), CJS_APP);
+  writeFileSync(join(dir, 'ca.pem'), CA);
   writeFileSync(join(dir, 'worker-app.cjs'), WORKER_APP);
   servers = {
     legacyM365: await startTlsServer({ versions: ['TLSv1.1'] }),
@@ -80,7 +81,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
       process.execPath,
       args,
       // The app trusts the test CA the way a deployment trusts a corporate CA.
-      { cwd: ROOT, timeout: 30_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: CA_FILE, PORTS: JSON.stringify(ports), DEBUG: '', ...env } },
+      { cwd: ROOT, timeout: 30_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), PORTS: JSON.stringify(ports), DEBUG: '', ...env } },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

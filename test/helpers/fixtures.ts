@@ -1,17 +1,12 @@
-// Test certificates: a throw-away CA (its key is not kept) and two leaves valid for 100 years.
-// "m365" names Microsoft 365 hosts (and lookalike.example.test); "other" names only
-// api.example.test and localhost. Clients trust the CA explicitly: no test turns verification off.
-import { readFileSync } from 'node:fs';
+// The test certificates are the testing kit's (src/testing/certificates.ts): a throw-away CA
+// and two leaves valid for 100 years. "m365" names every Microsoft 365 pattern and
+// m365-alias.example.test; "other" names only example.test names, localhost and loopback IPs.
+// Clients trust the CA explicitly: no test turns verification off.
 import type { LookupFunction } from 'node:net';
+import { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from '../../src/testing/index.js';
 
-const dir = new URL('../../../test/fixtures/', import.meta.url);
-const read = (name: string): Buffer => readFileSync(new URL(name, dir));
-
-export const CA = read('ca.pem');
-export const CERTS = {
-  m365: { cert: read('m365.pem'), key: read('m365-key.pem') },
-  other: { cert: read('other.pem'), key: read('other-key.pem') },
-} as const;
+export const CA = TESTING_CA;
+export const CERTS = { m365: MICROSOFT_365_LEAF, other: OTHER_LEAF } as const;
 
 /** Resolves every name to 127.0.0.1, for `lookup` options (Node calls it with and without `all`). */
 export const lookup: LookupFunction = ((_host: string, options: unknown, callback?: unknown) => {

@@ -1,79 +1,57 @@
-import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type * as tls from 'node:tls';
-import { CERTS } from './fixtures.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startTlsServer as startKitServer, type TlsVersionName } from '../../src/testing/index.js';
 
-export type Version = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-const ORDER: Version[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+// Our suite's servers are the testing kit's own: the tool users get is the tool we test with.
+export type Version = TlsVersionName;
 
 export interface ServerOptions {
-  /** Versions the server accepts (a contiguous range is used: lowest to highest). */
   versions: Version[];
-  cert?: keyof typeof CERTS;
-  /** TLS 1.2-and-below suites the server offers; legacy-friendly by default. */
+  /** 'm365' (default) names Microsoft 365 hosts; 'other' names none. */
+  cert?: 'm365' | 'other';
   ciphers?: string;
-  /** Answers requests instead of the default `ok <protocol>`. */
-  handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => void;
+  /** Answers requests instead of the default `ok <protocol>`; gets the request body. */
+  handler?: (req: IncomingMessage, res: ServerResponse, body: string) => void;
 }
 
 export interface TestServer {
   port: number;
-  /** TLS connections accepted (handshake completed). */
-  connections: number;
-  /** Application bytes received after handshakes, over all connections. */
-  bytesReceived: number;
-  /** Raw application data received, to look for leaked secrets. */
-  received: Buffer[];
+  readonly connections: number;
+  readonly bytesReceived: number;
   /** Negotiated protocol of each request served. */
-  protocols: string[];
+  readonly protocols: string[];
   close(): Promise<void>;
 }
 
-/**
- * A loopback HTTPS server that speaks only the given TLS versions. Legacy versions need
- * OpenSSL security level 0 under OpenSSL 3; it is set on the server only. Responds with
- * `ok <protocol>`.
- */
 export async function startTlsServer(options: ServerOptions): Promise<TestServer> {
-  const sorted = [...options.versions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
-  const state = { connections: 0, bytesReceived: 0, received: [] as Buffer[], protocols: [] as string[] };
-  const sockets = new Set<tls.TLSSocket>();
-  const server = https.createServer(
-    {
-      ...CERTS[options.cert ?? 'm365'],
-      minVersion: sorted[0],
-      maxVersion: sorted[sorted.length - 1],
-      ciphers: options.ciphers ?? 'DEFAULT:@SECLEVEL=0',
-    },
-    (req, res) => {
-      const protocol = (req.socket as tls.TLSSocket).getProtocol() ?? 'none';
-      state.protocols.push(protocol);
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => (options.handler ? options.handler(req, res, Buffer.concat(chunks).toString()) : res.end(`ok ${protocol}`)));
-    },
-  );
-  server.on('secureConnection', (socket: tls.TLSSocket) => {
-    state.connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('data', (chunk: Buffer) => {
-      state.bytesReceived += chunk.length;
-      state.received.push(chunk);
-    });
+  const { handler } = options;
+  const server = await startKitServer({
+    versions: options.versions,
+    certificate: options.cert === 'other' ? 'other' : 'microsoft365',
+    hostnames: options.cert === 'other' ? ['api.example.test'] : ['graph.microsoft.com'],
+    ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
+    ...(handler === undefined
+      ? {}
+      : {
+          handler: (req, res) => {
+            const chunks: Buffer[] = [];
+            req.on('data', (c: Buffer) => chunks.push(c));
+            req.on('end', () => handler(req, res, Buffer.concat(chunks).toString()));
+          },
+        }),
   });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return Object.assign(state, {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
+  return {
+    port: server.port,
+    get connections() {
+      return server.connections;
+    },
+    get bytesReceived() {
+      return server.bytesReceived;
+    },
+    get protocols() {
+      return server.requests.map((r) => r.protocol);
+    },
+    close: () => server.close(),
+  };
 }
 
 /** Starts one server per entry and closes them all at the end of the test. */

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
+import { invalidOption } from '../errors.js';
+import { createTlsPolicy } from '../policy.js';
+import { normalizeHost } from '../host-names.js';
+import { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
+import { listenOnLoopback, track } from './loopback.js';
+
+export type TlsVersionName = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+const ORDER: readonly TlsVersionName[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+export interface TestTlsServerOptions {
+  /** The versions the server accepts (lowest to highest is used). Default: TLS 1.2 and 1.3. */
+  versions?: readonly TlsVersionName[];
+  /** The names it poses as. Default `['graph.microsoft.com']`. Must be covered by the test certificates. */
+  hostnames?: readonly string[];
+  /** TLS 1.2-and-below suites it offers (OpenSSL syntax). Default: anything, legacy included. */
+  ciphers?: string;
+  /** Answers requests. Default: `200 ok <protocol>`. */
+  handler?: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Which test certificate to present. Default: `'microsoft365'` when any hostname is a
+   * Microsoft 365 name, else `'other'` (a certificate that names no Microsoft 365 host).
+   */
+  certificate?: 'microsoft365' | 'other';
+}
+
+/** One request the server answered. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** The path without its query string (tests should not keep secrets around either). */
+  readonly path: string;
+  readonly protocol: string;
+  readonly cipher: string;
+  readonly servername: string | undefined;
+}
+
+export interface TestTlsServer {
+  readonly port: number;
+  /** `https://<first hostname>:<port><path>` */
+  url(path?: string): string;
+  /** The test CA (PEM) to trust in the client. */
+  readonly ca: string;
+  /** A `lookup` that resolves the server's hostnames to 127.0.0.1 (other names as usual). */
+  readonly lookup: LookupFunction;
+  readonly hostnames: readonly string[];
+  readonly requests: readonly RecordedRequest[];
+  /** TLS handshakes completed. */
+  readonly connections: number;
+  /** Application bytes received after handshakes: 0 proves a refused client sent nothing. */
+  readonly bytesReceived: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTPS server posing as Microsoft 365 hosts, speaking only the TLS versions asked
+ * for. Legacy versions work under OpenSSL 3 because security level 0 is set on this server
+ * only. Its certificate chains to {@link TESTING_CA}: clients verify it for real.
+ */
+export async function startTlsServer(options: TestTlsServerOptions = {}): Promise<TestTlsServer> {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  const versions = [...(options.versions ?? ['TLSv1.2', 'TLSv1.3'])].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  if (versions.length === 0 || versions.some((v) => !ORDER.includes(v))) throw invalidOption('options.versions', `TLS versions among ${ORDER.join(', ')}`, options.versions);
+  const hostnames = (options.hostnames ?? ['graph.microsoft.com']).map((h) => {
+    const n = normalizeHost(h);
+    if (n.kind === 'unknown') throw invalidOption('options.hostnames', 'host names', h);
+    return n.name;
+  });
+  const certificate = options.certificate ?? (hostnames.some((h) => createTlsPolicy().appliesTo(h)) ? 'microsoft365' : 'other');
+  const leaf = certificate === 'microsoft365' ? MICROSOFT_365_LEAF : OTHER_LEAF;
+  const x509 = new (await import('node:crypto')).X509Certificate(leaf.cert);
+  for (const h of hostnames) {
+    if (x509.checkHost(h) === undefined && x509.checkIP(h) === undefined) {
+      throw invalidOption('options.hostnames', `names covered by the '${certificate}' test certificate (see TESTING_HOSTNAMES in the docs)`, h);
+    }
+  }
+
+  const state = { connections: 0, bytesReceived: 0, requests: [] as RecordedRequest[] };
+  const sockets = new Set<net.Socket>();
+  const server = https.createServer(
+    { ...leaf, minVersion: versions[0], maxVersion: versions[versions.length - 1], ciphers: options.ciphers ?? 'DEFAULT:@SECLEVEL=0' },
+    (req, res) => {
+      const socket = req.socket as tls.TLSSocket;
+      state.requests.push({
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0] ?? '/',
+        protocol: socket.getProtocol() ?? 'unknown',
+        cipher: socket.getCipher()?.name ?? 'unknown',
+        servername: (socket as tls.TLSSocket & { servername?: string | false }).servername || undefined,
+      });
+      if (options.handler) return options.handler(req, res);
+      req.resume();
+      req.on('end', () => res.end(`ok ${socket.getProtocol()}`));
+    },
+  );
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    state.connections += 1;
+    track(sockets, socket);
+    socket.on('data', (chunk: Buffer) => (state.bytesReceived += chunk.length));
+  });
+  server.on('tlsClientError', () => {});
+  const listening = await listenOnLoopback(server, sockets);
+  const names = new Set(hostnames);
+  const dns = await import('node:dns');
+  const lookup = ((host: string, opts: unknown, callback?: unknown) => {
+    const cb = (typeof opts === 'function' ? opts : callback) as (...args: unknown[]) => void;
+    const o = (typeof opts === 'object' && opts !== null ? opts : {}) as { all?: boolean };
+    if (!names.has(host.toLowerCase())) return dns.lookup(host, o as never, cb as never);
+    if (o.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+    else cb(null, '127.0.0.1', 4);
+  }) as LookupFunction;
+
+  return {
+    port: listening.port,
+    url: (path = '/') => `https://${hostnames[0]}:${listening.port}${path.startsWith('/') ? path : `/${path}`}`,
+    ca: TESTING_CA,
+    lookup,
+    hostnames,
+    get requests() {
+      return state.requests;
+    },
+    get connections() {
+      return state.connections;
+    },
+    get bytesReceived() {
+      return state.bytesReceived;
+    },
+    close: () => {
+      server.closeAllConnections();
+      return listening.close();
+    },
+  };
+}
