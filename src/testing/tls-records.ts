@@ -10,6 +10,7 @@ const SERVER_HELLO = 2;
 const SUPPORTED_VERSIONS = 43;
 const TLS13 = 0x0304;
 const TLS_FALLBACK_SCSV = 0x5600;
+const ECDHE_RSA_AES128_SHA = 0xc013;
 
 interface ClientHelloLayout {
   cipherSuitesAt: number;
@@ -61,31 +62,40 @@ export function stripTls13(record: Buffer): Buffer | undefined {
   return out;
 }
 
-/** Presents a TLS 1.1 ClientHello: legacy_version 0x0302 and no supported_versions at all. */
+/**
+ * Presents a TLS 1.1 ClientHello: legacy_version 0x0302, no supported_versions, and a TLS 1.1
+ * suite (ECDHE-RSA-AES128-SHA) added, so that a server that still speaks TLS 1.1 answers with
+ * it rather than failing for want of a suite.
+ */
 export function forceTls11(record: Buffer): Buffer | undefined {
-  const layout = clientHelloLayout(record);
-  if (layout === undefined) return undefined;
-  const ext = findExtension(record, layout, SUPPORTED_VERSIONS);
-  const out = ext === undefined ? Buffer.from(record) : Buffer.concat([record.subarray(0, ext.at), record.subarray(ext.at + 4 + ext.length)]);
+  const withSuite = appendCipherSuite(record, ECDHE_RSA_AES128_SHA);
+  const layout = withSuite && clientHelloLayout(withSuite);
+  if (withSuite === undefined || layout === undefined) return undefined;
+  const ext = findExtension(withSuite, layout, SUPPORTED_VERSIONS);
+  const out = ext === undefined ? withSuite : Buffer.concat([withSuite.subarray(0, ext.at), withSuite.subarray(ext.at + 4 + ext.length)]);
   if (ext !== undefined) adjustLengths(out, -(4 + ext.length), layout.extensionsAt);
   out.writeUInt16BE(0x0302, 9);
+  return out;
+}
+
+/** Appends one suite to the ClientHello's cipher_suites. */
+function appendCipherSuite(record: Buffer, suite: number): Buffer | undefined {
+  const layout = clientHelloLayout(record);
+  if (layout === undefined) return undefined;
+  const suitesLength = record.readUInt16BE(layout.cipherSuitesAt);
+  const end = layout.cipherSuitesAt + 2 + suitesLength;
+  const added = Buffer.alloc(2);
+  added.writeUInt16BE(suite, 0);
+  const out = Buffer.concat([record.subarray(0, end), added, record.subarray(end)]);
+  out.writeUInt16BE(suitesLength + 2, layout.cipherSuitesAt);
+  adjustLengths(out, 2);
   return out;
 }
 
 /** Strips TLS 1.3 and appends TLS_FALLBACK_SCSV, as a client retrying after a failed handshake would. */
 export function fallbackScsv(record: Buffer): Buffer | undefined {
   const stripped = stripTls13(record);
-  if (stripped === undefined) return undefined;
-  const layout = clientHelloLayout(stripped);
-  if (layout === undefined) return undefined;
-  const suitesLength = stripped.readUInt16BE(layout.cipherSuitesAt);
-  const end = layout.cipherSuitesAt + 2 + suitesLength;
-  const scsv = Buffer.alloc(2);
-  scsv.writeUInt16BE(TLS_FALLBACK_SCSV, 0);
-  const out = Buffer.concat([stripped.subarray(0, end), scsv, stripped.subarray(end)]);
-  out.writeUInt16BE(suitesLength + 2, layout.cipherSuitesAt);
-  adjustLengths(out, 2);
-  return out;
+  return stripped === undefined ? undefined : appendCipherSuite(stripped, TLS_FALLBACK_SCSV);
 }
 
 /** Flips a bit in ServerHello.random (its first byte, so the RFC 8446 sentinel is never formed). */
