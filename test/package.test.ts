@@ -36,7 +36,7 @@ describe('the built package', () => {
       exports: Record<string, unknown>;
       dependencies: Record<string, string>;
     };
-    for (const [subpath, marker] of [['.', 'createHttpsAgent'], ['./register', 'export {}']] as const) {
+    for (const [subpath, marker] of [['.', 'createHttpsAgent'], ['./register', 'export {}'], ['./testing', 'startTlsServer']] as const) {
       const entry = pkg.exports[subpath] as Record<string, Record<string, string>>;
       for (const branch of ['import', 'require']) {
         assert.equal(Object.keys(entry[branch]!)[0], 'types', `${subpath} ${branch}`);
@@ -46,5 +46,14 @@ describe('the built package', () => {
       }
     }
     assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['debug', 'tslib']);
+  });
+
+  it('m365-tls-policy/testing imports both ways, and the main entry never loads it', async () => {
+    const esm = (await import('m365-tls-policy/testing')) as { startTlsServer?: unknown; expectRefused?: unknown; assertTlsPolicy?: unknown };
+    const cjs = require('m365-tls-policy/testing') as typeof esm;
+    for (const api of [esm, cjs]) for (const name of ['startTlsServer', 'startDowngradeProxy', 'expectRefused', 'expectNegotiated', 'assertTlsPolicy']) assert.equal(typeof (api as Record<string, unknown>)[name], 'function', name);
+    const { execFileSync } = await import('node:child_process');
+    const loaded = execFileSync(process.execPath, ['-e', "require('m365-tls-policy'); console.log(Object.keys(require.cache).filter((f) => f.includes('testing')).length)"], { cwd: new URL('../../', import.meta.url) }).toString().trim();
+    assert.equal(loaded, '0');
   });
 });

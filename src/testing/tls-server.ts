@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type * as net from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { invalidOption } from '../errors.js';
 import { createTlsPolicy } from '../policy.js';
@@ -73,13 +73,14 @@ export async function startTlsServer(options: TestTlsServerOptions = {}): Promis
   const leaf = certificate === 'microsoft365' ? MICROSOFT_365_LEAF : OTHER_LEAF;
   const x509 = new (await import('node:crypto')).X509Certificate(leaf.cert);
   for (const h of hostnames) {
-    if (x509.checkHost(h) === undefined && x509.checkIP(h) === undefined) {
+    const covered = isIP(h) === 0 ? x509.checkHost(h) !== undefined : x509.checkIP(h) !== undefined;
+    if (!covered) {
       throw invalidOption('options.hostnames', `names covered by the '${certificate}' test certificate (see TESTING_HOSTNAMES in the docs)`, h);
     }
   }
 
   const state = { connections: 0, bytesReceived: 0, requests: [] as RecordedRequest[] };
-  const sockets = new Set<net.Socket>();
+  const sockets = new Set<Socket>();
   const server = https.createServer(
     { ...leaf, minVersion: versions[0], maxVersion: versions[versions.length - 1], ciphers: options.ciphers ?? 'DEFAULT:@SECLEVEL=0' },
     (req, res) => {
