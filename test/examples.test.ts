@@ -53,4 +53,19 @@ describe('examples', () => {
       assert.equal(allowed.length, refused.length, out);
     });
   }
+
+  it('testing-node-test.test.mjs passes under node --test (the testing kit as a user runs it)', async () => {
+    const file = fileURLToPath(new URL('../../examples/testing-node-test.test.mjs', import.meta.url));
+    const out = await new Promise<string>((resolve, reject) => {
+      // A node:test child of a node:test run reports to its parent, not to stdout, unless the
+      // parent's test context variable is dropped.
+      const env = { ...process.env };
+      delete env['NODE_TEST_CONTEXT'];
+      execFile(process.execPath, ['--test', '--test-reporter=tap', file], { timeout: 30_000, env }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    assert.match(out, /^# pass 2$/mu);
+    assert.match(out, /^# fail 0$/mu);
+  });
 });
