@@ -1,0 +1,185 @@
+import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { STRONG_TLS12_CIPHERS } from '../ciphers.js';
+import type { TlsFloor } from '../types.js';
+
+export const PROBE_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+export type ProbeVersion = (typeof PROBE_VERSIONS)[number];
+
+export interface ProbeTarget {
+  /** As given, e.g. `graph.microsoft.com:443`. */
+  readonly target: string;
+  readonly host: string;
+  readonly port: number;
+  /** Where to connect instead of resolving `host` (`--resolve`). */
+  readonly address?: string | undefined;
+  /** SNI and the name the certificate must match. Default: the host (none for an IP). */
+  readonly servername?: string | undefined;
+}
+
+export interface VersionResult {
+  readonly accepted: boolean;
+  /** The negotiated suite, when accepted. */
+  readonly cipher?: string;
+  /** Why not, as Node reports it (`ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION`, `ETIMEDOUT`, ...). */
+  readonly code?: string;
+}
+
+export interface CertificateResult {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly validTo: string;
+  readonly dnsNames: readonly string[];
+  readonly verified: boolean;
+  readonly verifyError?: string;
+}
+
+export interface ProbeResult {
+  readonly target: string;
+  readonly host: string;
+  readonly port: number;
+  readonly address?: string;
+  readonly servername?: string;
+  /** False when the target could not be reached at all (then `error` says why). */
+  readonly reachable: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly versions: Readonly<Record<ProbeVersion, VersionResult>>;
+  readonly certificate?: CertificateResult;
+  readonly policy: { readonly passes: boolean; readonly reason: string; readonly protocol?: string; readonly cipher?: string };
+}
+
+export interface ProbeOptions {
+  readonly timeoutMs: number;
+  readonly ca?: string | Buffer | undefined;
+  readonly minVersion: TlsFloor;
+}
+
+interface Handshake {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  protocol?: string;
+  cipher?: string;
+  authorized?: boolean;
+  authorizationError?: string;
+  cert?: X509Certificate;
+}
+
+// Codes that mean "nothing TLS answered here": the target, not a version, failed.
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET']);
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_RECORD_LAYER_FAILURE', 'ERR_SSL_UNEXPECTED_EOF_WHILE_READING']);
+
+/**
+ * One handshake and nothing after it: no byte of application data is ever sent. Verification
+ * is observed (`authorized`), not enforced, so that an unverifiable certificate can be
+ * reported rather than hiding what the server speaks.
+ */
+function handshake(t: ProbeTarget, options: ProbeOptions, tlsOptions: tls.ConnectionOptions): Promise<Handshake> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (result: Handshake): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const servername = t.servername ?? (net.isIP(t.host) ? undefined : t.host);
+    const socket = tls.connect({
+      host: t.address ?? t.host,
+      port: t.port,
+      ...(servername === undefined ? {} : { servername }),
+      // --ca adds to Node's store: the `ca` option alone would replace it.
+      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, String(options.ca)] }),
+      rejectUnauthorized: false,
+      ...tlsOptions,
+    });
+    const timer = setTimeout(() => finish({ ok: false, code: 'ETIMEDOUT', message: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs);
+    socket.once('secureConnect', () => {
+      // getPeerCertificate() first: calling getPeerX509Certificate() before it was seen to make
+      // Node's checkServerIdentity miss names (Node 20). The X509 object is built from `raw`.
+      const peer = socket.getPeerCertificate();
+      const raw = peer?.raw ? new X509Certificate(peer.raw) : undefined;
+      const identity = raw !== undefined && servername !== undefined ? tls.checkServerIdentity(servername, peer) : undefined;
+      finish({
+        ok: true,
+        protocol: socket.getProtocol() ?? undefined,
+        cipher: socket.getCipher()?.name,
+        authorized: socket.authorized && identity === undefined,
+        authorizationError: socket.authorized ? (identity as { code?: string } | undefined)?.code : String(socket.authorizationError),
+        ...(raw === undefined ? {} : { cert: raw }),
+      });
+    });
+    socket.once('error', (error: Error & { code?: string }) => finish({ ok: false, code: error.code ?? 'ERROR', message: error.message.split('\n')[0] ?? '' }));
+  });
+}
+
+/** Tries each TLS version alone, then the policy's own handshake, and reports it all. */
+export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
+  const versions = {} as Record<ProbeVersion, VersionResult>;
+  let best: Handshake | undefined;
+  for (const version of PROBE_VERSIONS) {
+    // Security level 0 so the probe itself can speak TLS 1.0/1.1 under OpenSSL 3.
+    const h = await handshake(t, options, { minVersion: version, maxVersion: version, ciphers: 'ALL:@SECLEVEL=0' });
+    versions[version] = h.ok ? { accepted: true, ...(h.cipher ? { cipher: h.cipher } : {}) } : { accepted: false, ...(h.code ? { code: h.code } : {}) };
+    if (h.ok) best = h;
+    if (!h.ok && h.code !== undefined && (UNREACHABLE.has(h.code) || NOT_TLS.has(h.code)) && version === 'TLSv1') {
+      // Does TLS 1.3 get further? If not, the target itself is the problem: say so once.
+      const modern = await handshake(t, options, {});
+      if (!modern.ok && modern.code !== undefined && (UNREACHABLE.has(modern.code) || NOT_TLS.has(modern.code))) {
+        const reason = UNREACHABLE.has(modern.code) ? describeUnreachable(modern.code) : 'the peer does not speak TLS';
+        const none = { accepted: false, code: modern.code };
+        return {
+          target: t.target, host: t.host, port: t.port, ...(t.address ? { address: t.address } : {}), ...(t.servername ? { servername: t.servername } : {}),
+          reachable: false,
+          error: { code: modern.code, message: reason },
+          versions: { TLSv1: none, 'TLSv1.1': none, 'TLSv1.2': none, 'TLSv1.3': none },
+          policy: { passes: false, reason },
+        };
+      }
+    }
+  }
+  const policyHandshake = await handshake(t, options, {
+    minVersion: options.minVersion,
+    maxVersion: 'TLSv1.3',
+    ciphers: STRONG_TLS12_CIPHERS.join(':'),
+  });
+  const policy = judge(policyHandshake, options.minVersion);
+  const cert = best?.cert;
+  return {
+    target: t.target,
+    host: t.host,
+    port: t.port,
+    ...(t.address ? { address: t.address } : {}),
+    ...(t.servername ? { servername: t.servername } : {}),
+    reachable: true,
+    versions,
+    ...(cert === undefined
+      ? {}
+      : {
+          certificate: {
+            subject: cert.subject.replace(/\n/gu, ', '),
+            issuer: cert.issuer.replace(/\n/gu, ', '),
+            validTo: new Date(cert.validTo).toISOString(),
+            dnsNames: (cert.subjectAltName ?? '').split(/,\s*/u).filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4)),
+            verified: best?.authorized === true,
+            ...(best?.authorized === true || best?.authorizationError === undefined ? {} : { verifyError: best.authorizationError }),
+          },
+        }),
+    policy,
+  };
+}
+
+function judge(h: Handshake, floor: TlsFloor): ProbeResult['policy'] {
+  if (!h.ok) return { passes: false, reason: `no handshake at ${floor} or above with a policy cipher (${h.code})` };
+  if (h.authorized !== true) return { passes: false, reason: `the certificate does not verify (${h.authorizationError})`, protocol: h.protocol ?? '', cipher: h.cipher ?? '' };
+  return { passes: true, reason: `${h.protocol} with ${h.cipher}, certificate verified`, protocol: h.protocol ?? '', cipher: h.cipher ?? '' };
+}
+
+function describeUnreachable(code: string): string {
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
+  if (code === 'ETIMEDOUT') return 'no answer (timed out)';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  return `cannot connect (${code})`;
+}
