@@ -68,4 +68,13 @@ describe('examples', () => {
     assert.match(out, /^# pass 2$/mu);
     assert.match(out, /^# fail 0$/mu);
   });
+
+  it('demo.mjs (npm run demo) runs to completion: legacy and attacked hosts refused on both clients, log lines shown', async () => {
+    const out = await runExample('demo.mjs');
+    assert.equal((out.match(/REFUSED .*ERR_TLS_POLICY_VERSION/gu) ?? []).length, 4);
+    assert.equal((out.match(/REFUSED .*ERR_TLS_POLICY_DOWNGRADE/gu) ?? []).length, 2);
+    assert.equal((out.match(/ALLOWED /gu) ?? []).length, 4);
+    assert.equal((out.match(/log: time=\S+ kind=(legacy-server|downgrade-attack) action=blocked/gu) ?? []).length, 6);
+    assert.match(out, /4 allowed, 6 refused; bytes the refused servers received: 0/u);
+  });
 });
