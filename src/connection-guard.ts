@@ -70,6 +70,8 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
   // may carry a suite the hardened ClientHello no longer offers, which servers answer with a
   // fatal alert, or a suite the policy would not allow at all.
   if (hardened.session !== undefined && !policySessions.has(hardened.session)) delete hardened.session;
+  // Reuse one hardened SecureContext instead of letting tls.connect build one per connection.
+  hardened.secureContext = internals.contexts.get(hardened);
   return { inScope, ctx, options: hardened as T };
 }
 

@@ -105,7 +105,7 @@ function policyConnector(
       return;
     }
     let connector = plain;
-    if (plan.inScope && enforce) connector = hardened ??= undici.buildConnector(withMarker(hardenTlsOptions(connect as TlsOptionsLike, config), internals));
+    if (plan.inScope && enforce) connector = hardened ??= undici.buildConnector(withMarker(withContext(hardenTlsOptions(connect as TlsOptionsLike, config), internals), internals));
     const onConnected: buildConnector.Callback = (error, socket) => {
       if (error !== null) {
         callback(plan.inScope ? readFailure(internals, plan, error) : error, null);
@@ -135,6 +135,11 @@ function policyConnector(
       (error: Error) => callback(error, null),
     );
   };
+}
+
+/** The hardened options never change for this dispatcher: build their SecureContext once. */
+function withContext(options: TlsOptionsLike, internals: PolicyInternals): TlsOptionsLike {
+  return { ...options, secureContext: internals.contexts.get(options) };
 }
 
 function withMarker(options: object, internals: PolicyInternals): buildConnector.BuildOptions {

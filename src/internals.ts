@@ -1,3 +1,4 @@
+import type { SecureContextCache } from './context-cache.js';
 import type { PolicyConfig } from './options.js';
 import type { PolicyViolation, SecureConnectionEvent } from './types.js';
 
@@ -9,6 +10,8 @@ export const POLICY_AGENT = Symbol.for('m365-tls-policy.agent');
 /** What the adapters (agent, dispatcher, installer) need from a policy; not public API. */
 export interface PolicyInternals {
   readonly config: PolicyConfig;
+  /** Hardened SecureContexts, built once per distinct set of options (context-cache.ts). */
+  readonly contexts: SecureContextCache;
   /** Logs and emits each violation; listener errors never break the connection handling. */
   emitViolations(violations: readonly PolicyViolation[]): void;
   emitSecure(event: SecureConnectionEvent): void;

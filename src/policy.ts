@@ -5,6 +5,7 @@ import { guardSocket, planConnection } from './connection-guard.js';
 import { invalidOption } from './errors.js';
 import { connectionLog, formatSecure, formatViolation, violationLog } from './log.js';
 import { POLICY_INTERNALS, internalsOf, type PolicyInternals } from './internals.js';
+import { SecureContextCache } from './context-cache.js';
 import { LogLimiter } from './log-limiter.js';
 import { resolvePolicyOptions, type PolicyConfig, type TlsPolicyOptions } from './options.js';
 import { PolicyStats, type TlsPolicyStats } from './policy-stats.js';
@@ -33,6 +34,7 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
     this.#config = resolvePolicyOptions(options);
     const internals: PolicyInternals = {
       config: this.#config,
+      contexts: new SecureContextCache(),
       emitViolations: (violations) => {
         for (const v of violations) {
           this.#stats.recordViolation(v);

@@ -1,0 +1,13 @@
+// Loopback TLS servers for the benchmark, in their own process so that serving does not
+// compete with the measured client in one event loop. Prints their ports as one JSON line.
+import { startTlsServer } from 'm365-tls-policy/testing';
+
+const handler = (req, res) => {
+  req.resume();
+  req.on('end', () => res.end('ok'));
+};
+const tls13 = await startTlsServer({ versions: ['TLSv1.3'], handler });
+const tls12 = await startTlsServer({ versions: ['TLSv1.2'], handler });
+process.stdout.write(`${JSON.stringify({ tls13: tls13.port, tls12: tls12.port, ca: tls13.ca })}\n`);
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
