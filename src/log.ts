@@ -1,12 +1,25 @@
-import createDebug from 'debug';
+import type { Debugger } from 'debug';
+import { requireFromHere } from './optional-require.js';
 import type { PolicyViolation, SecureConnectionEvent } from './types.js';
 
 // Namespaces: enable with DEBUG=m365-tls-policy:* (a library never calls debug.enable()).
-const root = createDebug('m365-tls-policy');
+// `debug` is loaded on first use, not at import: loading it (and its terminal probing) costs
+// more than the rest of this package's import put together.
+let loggers: { violation: Debugger; connection: Debugger } | undefined;
+
+function load(): { violation: Debugger; connection: Debugger } {
+  if (loggers === undefined) {
+    const createDebug = requireFromHere()('debug') as typeof import('debug');
+    const root = createDebug('m365-tls-policy');
+    loggers = { violation: root.extend('violation'), connection: root.extend('connection') };
+  }
+  return loggers;
+}
+
 /** The downgrade-attempt log: one line per violation. */
-export const violationLog = root.extend('violation');
+export const violationLog = (): Debugger => load().violation;
 /** One line per in-scope connection that passed. */
-export const connectionLog = root.extend('connection');
+export const connectionLog = (): Debugger => load().connection;
 
 // Host names, server names and codes reach the log; some are chosen by the peer or by whoever
 // built the request. Anything outside this plain set is JSON-quoted, so a CR/LF or an ANSI

@@ -1,16 +1,23 @@
 import { createRequire } from 'node:module';
 
-declare const require: NodeJS.Require | undefined;
+declare const __filename: string | undefined;
 
 /**
  * A `require` that resolves from this package's own location, in both builds, for optional
- * peers (undici) loaded only when a feature that needs them is used. The CommonJS build has
- * a module-local `require`. The ESM build cannot name `import.meta` (the same source also
- * compiles to CommonJS), so it asks V8 for the file of this very function: the call site API
- * reports the module's file URL, which createRequire accepts.
+ * peers (undici) and lazily loaded dependencies. The CommonJS build has `__filename`. The ESM
+ * build cannot name `import.meta` (the same source also compiles to CommonJS), so it asks V8
+ * for the file of this very function: the call site API reports the module's file URL, which
+ * createRequire accepts. (The bare name `require` is avoided: the ESM bundler shims it.)
  */
-function requireFromHere(): NodeJS.Require {
-  if (typeof require === 'function') return require;
+export function requireFromHere(): NodeJS.Require {
+  if (cached !== undefined) return cached;
+  cached = typeof __filename === 'string' ? createRequire(__filename) : createRequire(ownFileUrl() ?? `${process.cwd()}/`);
+  return cached;
+}
+
+let cached: NodeJS.Require | undefined;
+
+function ownFileUrl(): string | undefined {
   const saved = Error.prepareStackTrace;
   const savedLimit = Error.stackTraceLimit;
   let file: string | undefined;
@@ -23,7 +30,7 @@ function requireFromHere(): NodeJS.Require {
     Error.prepareStackTrace = saved;
     Error.stackTraceLimit = savedLimit;
   }
-  return createRequire(file ?? `${process.cwd()}/`);
+  return file;
 }
 
 /** Loads an optional peer dependency, or returns undefined when it is not installed. */

@@ -38,16 +38,18 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
       emitViolations: (violations) => {
         for (const v of violations) {
           this.#stats.recordViolation(v);
-          if (violationLog.enabled) {
+          const log = violationLog();
+          if (log.enabled) {
             const suppressed = this.#limiter.admit(`${v.host}\u0000${v.kind}`);
-            if (suppressed >= 0) violationLog('%s', formatViolation(v, suppressed));
+            if (suppressed >= 0) log('%s', formatViolation(v, suppressed));
           }
           safeEmit(this, 'violation', v);
         }
       },
       emitSecure: (event) => {
         this.#stats.recordSecure(event);
-        if (connectionLog.enabled) connectionLog('%s', formatSecure(event));
+        const log = connectionLog();
+        if (log.enabled) log('%s', formatSecure(event));
         safeEmit(this, 'secure', event);
       },
     };

@@ -1,0 +1,182 @@
+// npm run bench: the policy's cost, measured side by side with a baseline. Not a test: it
+// reports, it never fails on time. Each scenario alternates baseline and policy rounds so that
+// machine noise hits both; the table shows medians and the ratio policy/baseline (for
+// throughput, higher is better). Options: --json (the figures as JSON on stdout),
+// --out <file> (also write them there, e.g. bench/results/latest.json), --quick (fewer rounds).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Agent as UndiciAgent } from 'undici';
+import { checkTlsPolicy, createFetchDispatcher, createHttpsAgent, createTlsPolicy } from 'm365-tls-policy';
+
+const { values: args } = parseArgs({ options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' } } });
+const ROUNDS = args.quick ? 3 : 7;
+const log = (line) => { if (!args.json) process.stdout.write(`${line}\n`); };
+
+const server = spawn(process.execPath, [new URL('./server.mjs', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+const info = await new Promise((resolve) => server.stdout.once('data', (d) => resolve(JSON.parse(String(d)))));
+const lookup = (_h, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function get(agent, port) {
+  return new Promise((resolve, reject) => {
+    https.get({ host: 'graph.microsoft.com', port, agent, ca: info.ca, lookup }, (res) => {
+      const reused = res.socket.isSessionReused();
+      res.resume();
+      res.on('end', () => resolve(reused));
+    }).on('error', reject);
+  });
+}
+
+/** Requests per second for `n` requests at `concurrency`, through `send`. */
+async function rate(n, concurrency, send) {
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < n) await send(); }));
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+/** Alternates baseline and policy rounds; each `make*` builds a fresh client for its round. */
+async function sideBySide(name, { n, concurrency, baseline, policy }) {
+  const b = [];
+  const p = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [make, into] of [[baseline, b], [policy, p]]) {
+      const client = make();
+      into.push(await rate(n, concurrency, client.send));
+      await client.close();
+    }
+  }
+  const row = { scenario: name, baseline: median(b), policy: median(p), ratio: median(p) / median(b) };
+  log(`${name.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}`);
+  return row;
+}
+
+const httpsClient = (agent, port) => ({ send: () => get(agent, port), close: async () => agent.destroy() });
+const fetchClient = (dispatcher, port) => ({
+  send: async () => (await fetch(`https://graph.microsoft.com:${port}/`, { dispatcher })).text(),
+  close: () => dispatcher.close(),
+});
+
+log(`m365-tls-policy bench, ${new Date().toISOString()}, Node.js ${process.version}, OpenSSL ${process.versions.openssl}, ${ROUNDS} rounds each`);
+log(`${'scenario (requests/s, median)'.padEnd(44)} ${'baseline'.padStart(8)} ${'policy'.padStart(8)} ${'ratio'.padStart(7)}`);
+const results = { date: new Date().toISOString(), node: process.version, openssl: process.versions.openssl, rounds: ROUNDS, throughput: [], micro: {}, resumption: {}, memory: {}, importMs: 0 };
+
+for (const [label, port] of [['TLS 1.3', info.tls13], ['TLS 1.2', info.tls12]]) {
+  results.throughput.push(await sideBySide(`https keep-alive, ${label}`, {
+    n: 2000, concurrency: 8,
+    baseline: () => httpsClient(new https.Agent({ keepAlive: true, minVersion: 'TLSv1.2' }), port),
+    policy: () => httpsClient(createHttpsAgent(), port),
+  }));
+}
+for (const [label, port] of [['TLS 1.3', info.tls13], ['TLS 1.2', info.tls12]]) {
+  results.throughput.push(await sideBySide(`https new connection per request, ${label}`, {
+    n: 300, concurrency: 4,
+    baseline: () => httpsClient(new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' }), port),
+    policy: () => httpsClient(createHttpsAgent({ keepAlive: false }), port),
+  }));
+}
+results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
+  n: 2000, concurrency: 8,
+  baseline: () => fetchClient(new UndiciAgent({ connect: { ca: info.ca, lookup } }), info.tls13),
+  policy: () => fetchClient(createFetchDispatcher({ connect: { ca: info.ca, lookup } }), info.tls13),
+}));
+
+// Process-wide install: each round is a child process, with and without the register module.
+{
+  const child = new URL('./install-child.mjs', import.meta.url).pathname;
+  const run = (withPolicy) => Number(execFileSync(process.execPath, [...(withPolicy ? ['--import', 'm365-tls-policy/register'] : []), child], {
+    env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: '2000' },
+  }).toString());
+  const b = [];
+  const p = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    b.push(run(false));
+    p.push(run(true));
+  }
+  const row = { scenario: 'installed policy vs none, https.get, TLS 1.3', baseline: median(b), policy: median(p), ratio: median(p) / median(b) };
+  log(`${row.scenario.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}`);
+  results.throughput.push(row);
+}
+
+// Micro: the scope decision and the offline checker, ns per call.
+{
+  const policy = createTlsPolicy();
+  const nsPer = (fn, n = 1_000_000) => {
+    for (let i = 0; i < 10_000; i++) fn(); // warm up
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    return Number(process.hrtime.bigint() - start) / n;
+  };
+  const big = createTlsPolicy({ extraHosts: Array.from({ length: 5000 }, (_, i) => `*.tenant${i}.example.com`) });
+  results.micro = {
+    'appliesTo in scope (graph.microsoft.com)': nsPer(() => policy.appliesTo('graph.microsoft.com')),
+    'appliesTo in scope (contoso.sharepoint.com)': nsPer(() => policy.appliesTo('contoso.sharepoint.com')),
+    'appliesTo out of scope (www.example.org)': nsPer(() => policy.appliesTo('www.example.org')),
+    'appliesTo, 5,000 extra patterns (a.b.example.net)': nsPer(() => big.appliesTo('a.b.example.net')),
+    'checkTlsPolicy on options': nsPer(() => checkTlsPolicy({ host: 'graph.microsoft.com', minVersion: 'TLSv1.2' }, policy), 100_000),
+  };
+  log('');
+  for (const [k, v] of Object.entries(results.micro)) log(`${k.padEnd(52)} ${v.toFixed(0).padStart(6)} ns/call`);
+}
+
+// TLS session resumption on reconnects, and sockets reused under keep-alive.
+{
+  const resumed = async (agent) => {
+    let count = 0;
+    for (let i = 0; i < 200; i++) {
+      if (await get(agent, info.tls12)) count += 1;
+      await new Promise((r) => setImmediate(r));
+    }
+    agent.destroy();
+    return count / 200;
+  };
+  results.resumption = {
+    baseline: await resumed(new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' })),
+    policy: await resumed(createHttpsAgent({ keepAlive: false })),
+  };
+  const reuse = async (agent) => {
+    let reused = 0;
+    for (let i = 0; i < 200; i++) {
+      await new Promise((resolve, reject) => {
+        const req = https.get({ host: 'graph.microsoft.com', port: info.tls13, agent, ca: info.ca, lookup }, (res) => {
+          if (req.reusedSocket) reused += 1;
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+      });
+    }
+    agent.destroy();
+    return reused;
+  };
+  results.reuse = { baseline: await reuse(new https.Agent({ keepAlive: true })), policy: await reuse(createHttpsAgent()) };
+  log('');
+  log(`TLS 1.2 session resumption on reconnects: baseline ${(results.resumption.baseline * 100).toFixed(0)}%, policy ${(results.resumption.policy * 100).toFixed(0)}%`);
+  log(`sockets reused, 200 sequential keep-alive requests: baseline ${results.reuse.baseline}, policy ${results.reuse.policy}`);
+}
+
+// Heap and handles after 10,000 requests (a child each, started with --expose-gc).
+{
+  const child = new URL('./memory-child.mjs', import.meta.url).pathname;
+  const measure = (which) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', child], { env: { ...process.env, WHICH: which, PORT: String(info.tls13), CA: info.ca } }).toString());
+  results.memory = { baseline: measure('baseline'), policy: measure('policy') };
+  const m = results.memory;
+  log(`heap after 10,000 requests (after GC): baseline ${(m.baseline.heapUsed / 1e6).toFixed(1)} MB, policy ${(m.policy.heapUsed / 1e6).toFixed(1)} MB; growth from 1,000 to 10,000: baseline ${(m.baseline.growth / 1e6).toFixed(2)} MB, policy ${(m.policy.growth / 1e6).toFixed(2)} MB; open handles: baseline ${m.baseline.handles}, policy ${m.policy.handles}`);
+}
+
+// Time to import the main entry (fresh process each time).
+{
+  const times = Array.from({ length: ROUNDS }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', "const t = process.hrtime.bigint(); await import('m365-tls-policy'); console.log(Number(process.hrtime.bigint() - t) / 1e6)"]).toString()));
+  results.importMs = median(times);
+  log(`import of the main entry: ${results.importMs.toFixed(1)} ms (median of ${ROUNDS})`);
+}
+
+server.stdin.end();
+if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+if (args.out) {
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+}
