@@ -42,6 +42,11 @@ async function rate(n, concurrency, send) {
 async function sideBySide(name, { n, concurrency, baseline, policy }) {
   const b = [];
   const p = [];
+  for (const make of [baseline, policy]) {
+    const warmUp = make(); // JIT and connection warm-up, not recorded
+    await rate(Math.min(n, 200), concurrency, warmUp.send);
+    await warmUp.close();
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (const [make, into] of [[baseline, b], [policy, p]]) {
       const client = make();

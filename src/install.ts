@@ -68,8 +68,11 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
     return socket;
   };
 
+  // Agents found holding no socket from before this install need no look on later requests:
+  // every socket they open from now on goes through the wrapper.
+  const cleanAgents = new WeakSet<http.Agent>();
   const patchedAddRequest = function addRequest(this: http.Agent, req: http.ClientRequest, options: http.RequestOptions, ...rest: unknown[]): void {
-    dropUnguardedFreeSockets(this);
+    if (!cleanAgents.has(this) && dropUnguardedFreeSockets(this)) cleanAgents.add(this);
     originalAddRequest.call(this, req, options, ...rest);
   };
 
@@ -118,8 +121,12 @@ function refusedSocket(error: Error): tls.TLSSocket {
   return socket;
 }
 
-/** Keep-alive sockets made before the install were never checked: close them instead of reusing them. */
-function dropUnguardedFreeSockets(agent: http.Agent): void {
+/**
+ * Keep-alive sockets made before the install were never checked: close them instead of
+ * reusing them. Returns true when the agent holds no such socket any more, busy ones
+ * included (a busy one would come back to the pool later).
+ */
+function dropUnguardedFreeSockets(agent: http.Agent): boolean {
   const free = agent.freeSockets as Record<string, net.Socket[] | undefined>;
   for (const name of Object.keys(free)) {
     const list = free[name];
@@ -133,6 +140,11 @@ function dropUnguardedFreeSockets(agent: http.Agent): void {
     }
     if (list.length === 0) delete free[name];
   }
+  const busy = agent.sockets as Record<string, net.Socket[] | undefined>;
+  for (const name of Object.keys(busy)) {
+    if (busy[name]?.some((socket) => socket instanceof tls.TLSSocket && !isGuarded(socket))) return false;
+  }
+  return true;
 }
 
 /** The runtime audit, emitted once per install as `weak-runtime` violations. */
