@@ -3,7 +3,7 @@
 // machine noise hits both; the table shows medians and the ratio policy/baseline (for
 // throughput, higher is better). Options: --json (the figures as JSON on stdout),
 // --out <file> (also write them there, e.g. bench/results/latest.json), --quick (fewer rounds).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { dirname } from 'node:path';
@@ -12,7 +12,7 @@ import { Agent as UndiciAgent } from 'undici';
 import { checkTlsPolicy, createFetchDispatcher, createHttpsAgent, createTlsPolicy } from 'm365-tls-policy';
 
 const { values: args } = parseArgs({ options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' } } });
-const ROUNDS = args.quick ? 3 : 7;
+const ROUNDS = args.quick ? 3 : 11;
 const log = (line) => { if (!args.json) process.stdout.write(`${line}\n`); };
 
 const server = spawn(process.execPath, [new URL('./server.mjs', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -38,24 +38,35 @@ async function rate(n, concurrency, send) {
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-/** Alternates baseline and policy rounds; each `make*` builds a fresh client for its round. */
+/**
+ * Baseline and policy interleaved: baseline, policy, policy, baseline, ... each round with a
+ * fresh client, after one unrecorded warm-up round of each, so that machine noise (the server
+ * process, GC, the other core) falls on both alike. One client runs at a time, so the figures
+ * show the client's own cost, not a saturated server's.
+ */
 async function sideBySide(name, { n, concurrency, baseline, policy }) {
   const b = [];
   const p = [];
-  for (const make of [baseline, policy]) {
-    const warmUp = make(); // JIT and connection warm-up, not recorded
-    await rate(Math.min(n, 200), concurrency, warmUp.send);
-    await warmUp.close();
-  }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [make, into] of [[baseline, b], [policy, p]]) {
+  for (let round = -1; round < ROUNDS; round++) {
+    // ABBA order: which of the two runs first alternates, so neither always inherits the
+    // other's garbage or warms the server for it.
+    const order = round % 2 === 0 ? [[baseline, b], [policy, p]] : [[policy, p], [baseline, b]];
+    for (const [make, into] of order) {
       const client = make();
-      into.push(await rate(n, concurrency, client.send));
+      const r = await rate(round < 0 ? Math.min(n, 200) : n, concurrency, client.send);
       await client.close();
+      if (round >= 0) into.push(r);
     }
   }
-  const row = { scenario: name, baseline: median(b), policy: median(p), ratio: median(p) / median(b) };
-  log(`${name.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}`);
+  return report(name, b, p);
+}
+
+/** Medians, their ratio, and the spread of the per-round ratios (how much noise there was). */
+function report(name, b, p) {
+  const perRound = b.map((x, i) => p[i] / x).sort((x, y) => x - y);
+  const q = (f) => perRound[Math.min(perRound.length - 1, Math.floor(f * perRound.length))];
+  const row = { scenario: name, baseline: median(b), policy: median(p), ratio: median(p) / median(b), roundRatios: { p25: q(0.25), p75: q(0.75) } };
+  log(`${name.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}   ${row.roundRatios.p25.toFixed(2)}-${row.roundRatios.p75.toFixed(2)}`);
   return row;
 }
 
@@ -66,7 +77,7 @@ const fetchClient = (dispatcher, port) => ({
 });
 
 log(`m365-tls-policy bench, ${new Date().toISOString()}, Node.js ${process.version}, OpenSSL ${process.versions.openssl}, ${ROUNDS} rounds each`);
-log(`${'scenario (requests/s, median)'.padEnd(44)} ${'baseline'.padStart(8)} ${'policy'.padStart(8)} ${'ratio'.padStart(7)}`);
+log(`${'scenario (requests/s, median)'.padEnd(44)} ${'baseline'.padStart(8)} ${'policy'.padStart(8)} ${'ratio'.padStart(7)}   per-round ratios p25-p75`);
 const results = { date: new Date().toISOString(), node: process.version, openssl: process.versions.openssl, rounds: ROUNDS, throughput: [], micro: {}, resumption: {}, memory: {}, importMs: 0 };
 
 for (const [label, port] of [['TLS 1.3', info.tls13], ['TLS 1.2', info.tls12]]) {
@@ -89,21 +100,26 @@ results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
   policy: () => fetchClient(createFetchDispatcher({ connect: { ca: info.ca, lookup } }), info.tls13),
 }));
 
-// Process-wide install: each round is a child process, with and without the register module.
+// Process-wide install: each round is a pair of child processes, with and without the register module.
 {
   const child = new URL('./install-child.mjs', import.meta.url).pathname;
-  const run = (withPolicy) => Number(execFileSync(process.execPath, [...(withPolicy ? ['--import', 'm365-tls-policy/register'] : []), child], {
-    env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: '2000' },
-  }).toString());
+  const run = (withPolicy) =>
+    new Promise((resolve, reject) => {
+      const args = [...(withPolicy ? ['--import', 'm365-tls-policy/register'] : []), child];
+      execFile(process.execPath, args, { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: '2000' } }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
+    });
   const b = [];
   const p = [];
   for (let round = 0; round < ROUNDS; round++) {
-    b.push(run(false));
-    p.push(run(true));
+    if (round % 2 === 0) {
+      b.push(await run(false));
+      p.push(await run(true));
+    } else {
+      p.push(await run(true));
+      b.push(await run(false));
+    }
   }
-  const row = { scenario: 'installed policy vs none, https.get, TLS 1.3', baseline: median(b), policy: median(p), ratio: median(p) / median(b) };
-  log(`${row.scenario.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}`);
-  results.throughput.push(row);
+  results.throughput.push(report('installed policy vs none, https.get, TLS 1.3', b, p));
 }
 
 // Micro: the scope decision and the offline checker, ns per call.

@@ -1,8 +1,10 @@
 // Dual build. tsc compiles ESM (module nodenext; the package is "type": "module") and CommonJS,
 // each with its own declarations; dist/commonjs gets a package.json that marks it CommonJS.
-// The ESM JavaScript is then bundled per entry point (shared code in common chunks), because
-// Node's ES module loader pays about a millisecond per module file: thirty small files made
-// the import several times slower than one. The declarations stay per module, as tsc wrote them.
+// The ESM JavaScript is then bundled into one file per entry point, because Node's ES module
+// loader pays about a millisecond per module file: thirty small files made the import several
+// times slower than one. Entries share no module state but what lives on globalThis under
+// registry symbols, which every copy of the package (CommonJS included) sees alike. The
+// declarations stay per module, as tsc wrote them.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,14 +23,12 @@ await build({
   entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, `dist/esm/${e}.js`])),
   outdir: 'dist/esm-bundle',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
   // Dependencies stay dependencies; optional peers are loaded at run time, when used.
   packages: 'external',
-  chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
 // Replace tsc's ESM JavaScript (keep its .d.ts files) with the bundles.

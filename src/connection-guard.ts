@@ -75,12 +75,19 @@ export function planConnection<T extends TlsOptionsLike>(internals: PolicyIntern
   return { inScope, ctx, options: hardened as T };
 }
 
+// Both sets live on globalThis under registry symbols: every copy of this package in the
+// process (ESM and CommonJS builds, each bundled entry) must see the same sockets and sessions.
+function shared<T extends object>(name: string): WeakSet<T> {
+  const g = globalThis as Record<symbol, WeakSet<T> | undefined>;
+  return (g[Symbol.for(`m365-tls-policy.${name}`)] ??= new WeakSet<T>());
+}
+
 // TLS sessions issued on connections a policy watched: the only ones it lets clients resume.
-const policySessions = new WeakSet<Buffer>();
+const policySessions = shared<Buffer>('policy-sessions');
 
 // Sockets some policy has watched from their creation. Sockets made before a process-wide
 // install are not in it, so the installer can keep them from being reused (install.ts).
-const guarded = new WeakSet<tls.TLSSocket>();
+const guarded = shared<tls.TLSSocket>('guarded-sockets');
 
 /** Was this socket watched by a policy from its creation? */
 export function isGuarded(socket: tls.TLSSocket): boolean {
@@ -126,9 +133,12 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
   // refused socket never reaches the listeners (undici's connector, a tls.connect callback),
   // so nobody can be told "connected" about it.
   const emit = socket.emit as (this: tls.TLSSocket, event: string | symbol, ...args: unknown[]) => boolean;
-  socket.emit = function policyEmit(this: tls.TLSSocket, event: string | symbol, ...args: unknown[]): boolean {
+  const policyEmit = function policyEmit(this: tls.TLSSocket, event: string | symbol, ...args: unknown[]): boolean {
     if (event !== 'secureConnect' || settled) return emit.call(this, event, ...args);
     settled = true;
+    // Off the hot path from here on: every 'data' event of a keep-alive socket would
+    // otherwise pass through this wrapper for the socket's whole life.
+    if (this.emit === (policyEmit as unknown)) this.emit = emit as typeof this.emit;
     const refusal = judgeHandshake(internals, this, plan);
     if (refusal !== undefined) {
       this.destroy(refusal);
@@ -136,7 +146,8 @@ export function guardSocket(internals: PolicyInternals, socket: tls.TLSSocket, p
     }
     this.uncork();
     return emit.call(this, event, ...args);
-  } as typeof socket.emit;
+  };
+  socket.emit = policyEmit as typeof socket.emit;
 }
 
 /**
