@@ -15,9 +15,10 @@ const run = async (n) => {
   await Promise.all(Array.from({ length: 8 }, async () => { while (next++ < n) await get(); }));
 };
 const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
-await run(1000);
+const scale = Number(process.env.SCALE ?? 1);
+await run(Math.round(1000 * scale));
 const warm = heap();
-await run(9000);
+await run(Math.round(9000 * scale));
 const after = heap();
 const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap').length;
 process.stdout.write(JSON.stringify({ heapUsed: after, growth: after - warm, handles }));

@@ -11,8 +11,10 @@ import { parseArgs } from 'node:util';
 import { Agent as UndiciAgent } from 'undici';
 import { checkTlsPolicy, createFetchDispatcher, createHttpsAgent, createTlsPolicy } from 'm365-tls-policy';
 
-const { values: args } = parseArgs({ options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' } } });
-const ROUNDS = args.quick ? 3 : 11;
+const { values: args } = parseArgs({ options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' }, smoke: { type: 'boolean' } } });
+// --smoke: one tiny round of everything, to prove the bench still runs (the test suite does).
+const ROUNDS = args.smoke ? 1 : args.quick ? 3 : 11;
+const SCALE = args.smoke ? 0.05 : 1;
 const log = (line) => { if (!args.json) process.stdout.write(`${line}\n`); };
 
 const server = spawn(process.execPath, [new URL('./server.mjs', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -32,6 +34,7 @@ function get(agent, port) {
 
 /** Requests per second for `n` requests at `concurrency`, through `send`. */
 async function rate(n, concurrency, send) {
+  n = Math.max(concurrency, Math.round(n * SCALE));
   let next = 0;
   const start = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < n) await send(); }));
@@ -106,7 +109,7 @@ results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
   const run = (withPolicy) =>
     new Promise((resolve, reject) => {
       const args = [...(withPolicy ? ['--import', 'm365-tls-policy/register'] : []), child];
-      execFile(process.execPath, args, { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: '2000' } }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
+      execFile(process.execPath, args, { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: String(Math.round(2000 * SCALE)) } }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
     });
   const b = [];
   const p = [];
@@ -126,6 +129,7 @@ results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
 {
   const policy = createTlsPolicy();
   const nsPer = (fn, n = 1_000_000) => {
+    n = Math.max(1000, Math.round(n * SCALE));
     for (let i = 0; i < 10_000; i++) fn(); // warm up
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) fn();
@@ -182,7 +186,7 @@ results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
 // Heap and handles after 10,000 requests (a child each, started with --expose-gc).
 {
   const child = new URL('./memory-child.mjs', import.meta.url).pathname;
-  const measure = (which) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', child], { env: { ...process.env, WHICH: which, PORT: String(info.tls13), CA: info.ca } }).toString());
+  const measure = (which) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', child], { env: { ...process.env, WHICH: which, PORT: String(info.tls13), CA: info.ca, SCALE: String(SCALE) } }).toString());
   results.memory = { baseline: measure('baseline'), policy: measure('policy') };
   const m = results.memory;
   log(`heap after 10,000 requests (after GC): baseline ${(m.baseline.heapUsed / 1e6).toFixed(1)} MB, policy ${(m.policy.heapUsed / 1e6).toFixed(1)} MB; growth from 1,000 to 10,000: baseline ${(m.baseline.growth / 1e6).toFixed(2)} MB, policy ${(m.policy.growth / 1e6).toFixed(2)} MB; open handles: baseline ${m.baseline.handles}, policy ${m.policy.handles}`);

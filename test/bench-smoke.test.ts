@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// The bench is not a test (it reports, it never fails on time), but it must keep running:
+// one tiny round of every scenario, and the JSON it promises.
+describe('npm run bench', () => {
+  it('runs every scenario (--smoke) and reports the documented figures as JSON', async () => {
+    const script = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [script, '--smoke', '--json'], { timeout: 120_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
+    });
+    const doc = JSON.parse(stdout) as {
+      throughput: Array<{ scenario: string; baseline: number; policy: number; ratio: number }>;
+      micro: Record<string, number>;
+      resumption: { baseline: number; policy: number };
+      reuse: { baseline: number; policy: number };
+      memory: { baseline: { heapUsed: number; handles: number }; policy: { heapUsed: number; handles: number } };
+      importMs: number;
+    };
+    assert.deepEqual(doc.throughput.map((t) => t.scenario), [
+      'https keep-alive, TLS 1.3',
+      'https keep-alive, TLS 1.2',
+      'https new connection per request, TLS 1.3',
+      'https new connection per request, TLS 1.2',
+      'fetch keep-alive, TLS 1.3',
+      'installed policy vs none, https.get, TLS 1.3',
+    ]);
+    for (const t of doc.throughput) assert.ok(t.baseline > 0 && t.policy > 0 && t.ratio > 0, t.scenario);
+    assert.equal(Object.keys(doc.micro).length, 5);
+    // Not timing: facts that must hold however fast the machine is.
+    assert.equal(doc.resumption.policy, doc.resumption.baseline, 'session resumption as good as the baseline');
+    assert.equal(doc.reuse.policy, doc.reuse.baseline, 'keep-alive reuse as good as the baseline');
+    assert.equal(doc.memory.policy.handles, 0);
+    assert.ok(doc.importMs > 0);
+  });
+});
