@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { listenOnLoopback, trackSockets } from './loopback.js';
+import { listenOnLoopback, track } from '../../src/testing/loopback.js';
 
 /** A CONNECT-only HTTP proxy on loopback that records what it was asked and what it relayed. */
 export interface ConnectProxy {
@@ -21,9 +21,8 @@ export interface ConnectProxy {
  */
 export async function startConnectProxy(requireAuth?: string): Promise<ConnectProxy> {
   const state = { requests: [] as string[], authorizations: [] as string[], firstTunnelBytes: [] as number[] };
-  const { sockets, track } = trackSockets();
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
-    track(client);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -45,7 +44,7 @@ export async function startConnectProxy(requireAuth?: string): Promise<ConnectPr
         client.pipe(upstream);
         upstream.pipe(client);
       });
-      track(upstream);
+      track(sockets, upstream);
       upstream.on('close', () => client.destroy());
       upstream.on('error', () => client.destroy());
       client.on('close', () => upstream.destroy());

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CERTS } from './fixtures.js';
-import { listenOnLoopback, trackSockets } from './loopback.js';
+import { listenOnLoopback, track } from '../../src/testing/loopback.js';
 import type { Version } from './tls-server.js';
 
 /** What a line-based protocol does with one line: answer, start TLS, or close. */
@@ -34,7 +34,7 @@ const ORDER: Version[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 export async function startStartTlsServer(protocol: LineProtocol, versions: Version[]): Promise<StartTlsServer> {
   const sorted = [...versions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   const state = { upgrades: [] as string[], clearCommands: [] as string[], bytesAfterUpgrade: 0 };
-  const { sockets, track } = trackSockets();
+  const sockets = new Set<net.Socket>();
 
   function serve(socket: net.Socket, secure: boolean): void {
     let buffer = '';
@@ -68,7 +68,6 @@ export async function startStartTlsServer(protocol: LineProtocol, versions: Vers
   }
 
   const server = net.createServer((raw) => {
-    track(raw);
     serve(raw, false);
     raw.write(protocol.greeting);
   });
