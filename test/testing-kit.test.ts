@@ -39,13 +39,27 @@ describe('testing kit: startTlsServer', () => {
     }
   });
 
-  it('its lookup resolves only its own hostnames to 127.0.0.1', async () => {
+  it('its lookup resolves only its own hostnames to 127.0.0.1 (other names go to dns.lookup)', async (t) => {
+    // A stand-in resolver: no test sends a DNS query off this machine.
+    const dnsModule = (await import('node:dns')).default as unknown as { lookup: (...args: unknown[]) => void };
+    const realLookup = dnsModule.lookup;
+    t.after(() => {
+      dnsModule.lookup = realLookup;
+    });
+    dnsModule.lookup = (...args: unknown[]) => {
+      const [host] = args;
+      if (host !== 'elsewhere.example' && host !== 'unmapped.example') return realLookup(...args);
+      const cb = args[args.length - 1] as (e: Error | null, a?: string, f?: number) => void;
+      if (host === 'elsewhere.example') cb(null, '192.0.2.10', 4);
+      else cb(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
+    };
     const server = await startTlsServer({ hostnames: ['outlook.office365.com', 'contoso.sharepoint.com'] });
     try {
       const resolve = (name: string) => new Promise<string>((done) => server.lookup(name, {}, (err, address) => done(err ? `error ${err.code}` : String(address))));
       assert.equal(await resolve('outlook.office365.com'), '127.0.0.1');
       assert.equal(await resolve('CONTOSO.sharepoint.com'), '127.0.0.1');
-      assert.match(await resolve('unmapped.invalid'), /^error /u);
+      assert.equal(await resolve('elsewhere.example'), '192.0.2.10');
+      assert.equal(await resolve('unmapped.example'), 'error ENOTFOUND');
     } finally {
       await server.close();
     }

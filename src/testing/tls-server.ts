@@ -105,7 +105,9 @@ export async function startTlsServer(options: TestTlsServerOptions = {}): Promis
   server.on('tlsClientError', () => {});
   const listening = await listenOnLoopback(server, sockets);
   const names = new Set(hostnames);
-  const dns = await import('node:dns');
+  // The module object, read at call time (as net does), so other names resolve exactly as
+  // they would without this lookup, test doubles of dns.lookup included.
+  const dns = (await import('node:dns')).default;
   const lookup = ((host: string, opts: unknown, callback?: unknown) => {
     const cb = (typeof opts === 'function' ? opts : callback) as (...args: unknown[]) => void;
     const o = (typeof opts === 'object' && opts !== null ? opts : {}) as { all?: boolean };
