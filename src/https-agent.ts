@@ -1,4 +1,5 @@
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { guardSocket, planConnection } from './connection-guard.js';
@@ -66,16 +67,41 @@ class PolicyHttpsAgent extends https.Agent {
     }
     if (callback === undefined) throw new TypeError('createConnection needs a callback to tunnel through a proxy');
     // Through a proxy the socket comes later, so the callback form of createConnection
-    // (which http.Agent supports) hands it over once the tunnel is up.
+    // (which http.Agent supports) hands it over once the tunnel is up. Meanwhile a placeholder
+    // holds its place in the agent's books, or maxSockets would not count the pending ones.
+    const release = this.#holdPlace(String((options as { _agentKey?: unknown })._agentKey ?? ''));
     openTunnel(proxy, host, port, { proxyTls: this.#proxyTls, timeout: typeof options.timeout === 'number' ? options.timeout : undefined }).then(
       (tunnel) => {
+        release();
         const socket = super.createConnection({ ...plan.options, socket: tunnel } as https.RequestOptions) as tls.TLSSocket;
         guardSocket(internals, socket, plan);
         callback(null, socket);
       },
-      (error: Error) => callback(error, undefined as unknown as Duplex),
+      (error: Error) => {
+        release();
+        callback(error, undefined as unknown as Duplex);
+      },
     );
     return undefined;
+  }
+
+  /** Counts a connection being set up against maxSockets/maxTotalSockets until `release()`. */
+  #holdPlace(name: string): () => void {
+    const books = this as unknown as { sockets: Record<string, unknown[] | undefined>; totalSocketCount?: number };
+    const placeholder = new net.Socket();
+    const list = (books.sockets[name] ??= []);
+    list.push(placeholder);
+    if (typeof books.totalSocketCount === 'number') books.totalSocketCount += 1;
+    return () => {
+      const current = books.sockets[name];
+      const at = current?.indexOf(placeholder) ?? -1;
+      if (current !== undefined && at !== -1) {
+        current.splice(at, 1);
+        if (current.length === 0) delete books.sockets[name];
+        if (typeof books.totalSocketCount === 'number') books.totalSocketCount -= 1;
+      }
+      placeholder.destroy();
+    };
   }
 }
 

@@ -117,3 +117,21 @@ describe('fetch dispatcher through a CONNECT proxy', () => {
     }
   });
 });
+
+describe('maxSockets through a proxy', () => {
+  it('tunnels being set up count against maxSockets: 8 concurrent requests, maxSockets 2, never more than 2 tunnels', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      await withServers([{ versions: ['TLSv1.3'] }], async ([origin]) => {
+        const agent = createHttpsAgent({ proxy: proxy.url, ca: CA, maxSockets: 2 });
+        const outcomes = await Promise.all(Array.from({ length: 8 }, () => request(agent, 'graph.microsoft.com', origin!.port, { lookup: undefined, ca: undefined })));
+        assert.deepEqual(outcomes.map((o) => o.body), Array(8).fill('ok TLSv1.3'));
+        assert.equal(proxy.requests.length, 2, 'two tunnels, reused by keep-alive for the rest');
+        assert.equal(origin!.connections, 2);
+        agent.destroy();
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
