@@ -24,6 +24,12 @@ export interface PolicyHttpsAgentOptions extends https.AgentOptions {
   proxyTls?: tls.ConnectionOptions | undefined;
 }
 
+/** The agent {@link createHttpsAgent} returns: an `https.Agent` that knows its policy. */
+export interface PolicyHttpsAgent extends https.Agent {
+  /** The policy this agent enforces (read-only). */
+  readonly policy: TlsPolicy;
+}
+
 type ConnectCallback = (err: Error | null, stream: Duplex) => void;
 
 /**
@@ -31,7 +37,7 @@ type ConnectCallback = (err: Error | null, stream: Duplex) => void;
  * request passes through, after Node has merged agent and request options. Calling the base
  * class's `createConnection` keeps its TLS session cache, so resumption still works.
  */
-class PolicyHttpsAgent extends https.Agent {
+class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
   readonly #policy: TlsPolicy;
   readonly #proxy: ProxyOption;
   readonly #proxyTls: tls.ConnectionOptions | undefined;
@@ -110,11 +116,11 @@ class PolicyHttpsAgent extends https.Agent {
  * whatever the request options, process defaults or NODE_OPTIONS say. Out-of-scope hosts get
  * a plain agent's behaviour.
  */
-export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): https.Agent {
+export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyHttpsAgent {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of https.Agent options', options);
   const { policy, proxy, proxyTls, ...agentOptions } = options;
   if (proxyTls !== undefined && (typeof proxyTls !== 'object' || proxyTls === null)) throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
-  return new PolicyHttpsAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), parseProxyOption(proxy), proxyTls);
+  return new PolicyAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), parseProxyOption(proxy), proxyTls);
 }
 
 /** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */

@@ -2,7 +2,7 @@
  * m365-tls-policy: TLS 1.2+ for every connection a Node.js service makes to Microsoft 365.
  * This file is the package's public face; nothing else is part of the API.
  */
-export { createHttpsAgent, isPolicyAgent, type PolicyHttpsAgentOptions } from './https-agent.js';
+export { createHttpsAgent, isPolicyAgent, type PolicyHttpsAgent, type PolicyHttpsAgentOptions } from './https-agent.js';
 export { createFetchDispatcher, type FetchDispatcherOptions, type UndiciModule } from './fetch-dispatcher.js';
 export {
   createMsalNetworkClient,
