@@ -56,6 +56,14 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
     Object.defineProperty(this, POLICY_INTERNALS, { value: internals });
   }
 
+  /**
+   * `instanceof` works across copies of this package (the ESM and CommonJS builds, and each
+   * bundled entry such as `m365-tls-policy/register`), like `isTlsPolicy`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isTlsPolicy(value);
+  }
+
   get minVersion(): TlsFloor { return this.#config.minVersion; }
   get mode(): 'enforce' | 'report' { return this.#config.mode; }
   get ciphers(): 'strong' | 'node-default' { return this.#config.ciphers; }

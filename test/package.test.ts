@@ -25,6 +25,8 @@ describe('the built package', () => {
     assert.ok(esm.isTlsPolicyError(error));
     const policy = esm.createTlsPolicy({ minVersion: 'TLSv1.3' });
     assert.ok(cjs.isTlsPolicy(policy));
+    assert.ok(policy instanceof cjs.TlsPolicy);
+    assert.equal({} instanceof cjs.TlsPolicy, false);
     const agent = cjs.createHttpsAgent({ policy });
     assert.equal(esm.checkTlsPolicy(agent, { minVersion: 'TLSv1.3' }).ok, true);
     assert.throws(() => cjs.createTlsPolicy({ minVersion: 'TLSv1' as 'TLSv1.2' }), (e: unknown) => esm.isTlsPolicyError(e));
