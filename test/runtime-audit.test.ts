@@ -21,7 +21,7 @@ describe('auditRuntime', () => {
     ['--tls-cipher-list with @SECLEVEL=0', { nodeOptions: '--tls-cipher-list=DEFAULT@SECLEVEL=0' }, 'flag-cipher-seclevel:high'],
     ['--tls-cipher-list with @SECLEVEL=1', { nodeOptions: '--tls-cipher-list=DEFAULT:@SECLEVEL=1' }, 'flag-cipher-seclevel:high'],
     ['--tls-cipher-list with RC4', { nodeOptions: '--tls-cipher-list=RC4-MD5' }, 'flag-cipher-list:medium'],
-    ['--tls-keylog', { execArgv: ['--tls-keylog=/tmp/keys.log'] }, 'flag-tls-keylog:high'],
+    ['--tls-keylog', { execArgv: ['--tls-keylog=tls-keys.log'] }, 'flag-tls-keylog:high'],
     ['NODE_TLS_REJECT_UNAUTHORIZED=0', { env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } }, 'env-reject-unauthorized:high'],
     ['an end-of-life Node.js', { nodeVersion: '20.20.2', now: new Date('2026-11-28T00:00:00Z') }, 'node-end-of-life:medium'],
     ['OpenSSL 1.1.1', { opensslVersion: '1.1.1w' }, 'openssl-version:medium'],
