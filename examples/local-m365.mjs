@@ -3,8 +3,7 @@
 // versions asked for. Not part of the package.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { isTlsPolicyError } from 'm365-tls-policy';
-import { MICROSOFT_365_LEAF, TESTING_CA, startTlsServer } from 'm365-tls-policy/testing';
+import { MICROSOFT_365_LEAF, TESTING_CA, findTlsPolicyError, startTlsServer } from 'm365-tls-policy/testing';
 
 const credentials = MICROSOFT_365_LEAF;
 // Security level 0 lets OpenSSL 3 speak TLS 1.0/1.1 at all: set on these fake servers only.
@@ -94,12 +93,6 @@ export async function startLocalMail(kind, minVersion, maxVersion = minVersion) 
   return { port: server.address().port, close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve); }) };
 }
 
-/** The TlsPolicyError in an error's `cause` chain, if the client kept one. */
-export function policyErrorIn(error) {
-  for (let e = error, depth = 0; e && depth < 6; e = e.cause, depth++) if (isTlsPolicyError(e)) return e;
-  return undefined;
-}
-
 /**
  * Runs `call(port)` against a TLS 1.1 and a TLS 1.3 stand-in and prints what happened, with the
  * refusal as the client reports it and as the policy's 'violation' event tells it.
@@ -115,7 +108,7 @@ export async function tryLegacyAndModern(name, policy, call, start = startLocalM
       const result = await call(server.port);
       console.log(`  ${version}: allowed (${result})`);
     } catch (error) {
-      const reason = policyErrorIn(error)?.code ?? violations[0]?.code ?? [error.code, error.originalCode].filter(Boolean).join(' ');
+      const reason = findTlsPolicyError(error)?.code ?? violations[0]?.code ?? [error.code, error.originalCode].filter(Boolean).join(' ');
       console.log(`  ${version}: refused (${reason})`);
     } finally {
       await server.close();

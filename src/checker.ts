@@ -8,7 +8,7 @@ import { invalidOption } from './errors.js';
 import { normalizeHost, type NormalizedHost } from './host-names.js';
 import { POLICY_AGENT, internalsOf } from './internals.js';
 import type { PolicyConfig } from './options.js';
-import { displayHost, normalizeTarget } from './scope.js';
+import { anyInScope, displayHost, namedHosts, normalizeTarget } from './scope.js';
 import { certificateInScope, inspectSocket } from './socket-checks.js';
 import { versionRank, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
 import type { PolicyReport, PolicyViolation } from './types.js';
@@ -61,7 +61,7 @@ function checkSocket(config: PolicyConfig, socket: tls.TLSSocket, hostHint?: str
   const { servername, host: connectedHost } = socketNames(socket);
   const host = normalizeTarget(hostHint ?? servername ?? connectedHost);
   const named = [hostHint, servername, connectedHost].filter((n): n is string => n !== undefined).map((n) => normalizeTarget(n));
-  const inScope = (named.length === 0 ? config.scope.matches(host) : named.some((n) => config.scope.matches(n))) ||
+  const inScope = anyInScope(config.scope, named) ||
     (socket.getProtocol() !== null && certificateInScope(socket, config));
   const ctx: ViolationContext = { host: displayHost(host), port: socket.remotePort, servername };
   return report(inScope, host, inspectSocket(socket, config, ctx, true).violations);
@@ -150,11 +150,8 @@ function processDefaults(config: PolicyConfig, options: TlsOptionsLike, ctx: Vio
 }
 
 function scopeOfOptions(config: PolicyConfig, options: TlsOptionsLike): { host: NormalizedHost; inScope: boolean } {
-  const named = [options['hostname'], options.host, options.servername].filter((v): v is string => typeof v === 'string' && v !== '');
-  if (named.length === 0) return { host: normalizeHost(undefined), inScope: true }; // undeterminable: in scope
-  const hosts = named.map((n) => normalizeHost(n));
-  const first = hosts[0] ?? normalizeHost(undefined);
-  return { host: first, inScope: hosts.some((h) => config.scope.matches(h)) };
+  const hosts = namedHosts(options);
+  return { host: hosts[0] ?? normalizeHost(undefined), inScope: anyInScope(config.scope, hosts) };
 }
 
 /** A policy agent passes when its policy is at least as strict as the one checking it. */

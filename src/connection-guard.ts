@@ -1,9 +1,8 @@
 import type * as tls from 'node:tls';
 import { classifyTlsError } from './classify.js';
 import type { TlsPolicyError } from './errors.js';
-import { normalizeHost, type NormalizedHost } from './host-names.js';
 import type { PolicyInternals } from './internals.js';
-import { displayHost } from './scope.js';
+import { anyInScope, displayHost, namedHosts } from './scope.js';
 import { certificateInScope, inspectSocket } from './socket-checks.js';
 import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
 import type { PolicyViolation } from './types.js';
@@ -28,13 +27,6 @@ export interface ConnectionPlan<T extends TlsOptionsLike = TlsOptionsLike> {
   readonly refused?: TlsPolicyError;
 }
 
-function candidates(options: TlsOptionsLike): NormalizedHost[] {
-  // An empty servername is Node's way to say "no SNI" (IP literal hosts): it names nothing.
-  return [options['hostname'], options.host, options.servername]
-    .filter((v): v is string => typeof v === 'string' && v !== '')
-    .map((v) => normalizeHost(v));
-}
-
 /**
  * Decides scope, hardens (or judges) the caller's options and reports weakening ones. The
  * policy is applied last, over agent and request options alike, so nothing the caller or a
@@ -42,8 +34,8 @@ function candidates(options: TlsOptionsLike): NormalizedHost[] {
  */
 export function planConnection<T extends TlsOptionsLike>(internals: PolicyInternals, options: T): ConnectionPlan<T> {
   const { config } = internals;
-  const hosts = candidates(options);
-  const inScope = hosts.length === 0 ? config.scope.matches(normalizeHost(undefined)) : hosts.some((h) => config.scope.matches(h));
+  const hosts = namedHosts(options);
+  const inScope = anyInScope(config.scope, hosts);
   // Report the name, not the address: a connection to 127.0.0.1 with SNI outlook.office365.com
   // is about outlook.office365.com.
   const primary = hosts.find((h) => h.kind === 'name') ?? hosts[0];

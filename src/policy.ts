@@ -139,13 +139,9 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
     const internals = this[POLICY_INTERNALS];
     const plan = planConnection(internals, options as TlsOptionsLike);
     if (plan.refused !== undefined) throw plan.refused;
-    const socket = tls.connect(plan.options);
+    // The guard rules inside the 'secureConnect' emit, so the listener never runs for a refused socket.
+    const socket = secureListener === undefined ? tls.connect(plan.options) : tls.connect(plan.options, secureListener);
     guardSocket(internals, socket, plan);
-    if (secureListener !== undefined) {
-      socket.once('secureConnect', () => {
-        if (!socket.destroyed) secureListener();
-      });
-    }
     return socket;
   }
 

@@ -65,6 +65,20 @@ function parsePattern(pattern: unknown, path: string): { wildcard: boolean; name
   return { wildcard, name: host.name };
 }
 
+/**
+ * The names connection options give for the peer (`hostname`, `host`, `servername`),
+ * normalised. An empty servername is Node's way to say "no SNI" (IP literal hosts): it names
+ * nothing.
+ */
+export function namedHosts(options: { readonly hostname?: unknown; readonly host?: unknown; readonly servername?: unknown }): NormalizedHost[] {
+  return [options.hostname, options.host, options.servername].filter((v): v is string => typeof v === 'string' && v !== '').map((v) => normalizeHost(v));
+}
+
+/** In scope when any of the names is; when nothing names the peer it cannot be told, so in scope. */
+export function anyInScope(scope: HostScope, hosts: readonly NormalizedHost[]): boolean {
+  return hosts.length === 0 || hosts.some((h) => scope.matches(h));
+}
+
 /** Normalises whatever a caller handed us as a target name. */
 export function normalizeTarget(hostOrUrl: unknown): NormalizedHost {
   if (typeof hostOrUrl === 'string' || hostOrUrl instanceof URL) return hostOfUrlOrName(hostOrUrl);

@@ -6,7 +6,7 @@ import needle from 'needle';
 import nodeFetch from 'node-fetch';
 import superagent from 'superagent';
 import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, type TlsPolicy } from '../src/index.js';
-import { findPolicyError } from './helpers/errors.js';
+import { findTlsPolicyError as findPolicyError } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers, type TestServer } from './helpers/tls-server.js';

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { createTlsPolicy, type TlsPolicy } from '../src/index.js';
-import { findPolicyError } from './helpers/errors.js';
+import { findTlsPolicyError as findPolicyError } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { CA } from './helpers/fixtures.js';
 import { startImapServer } from './helpers/imap-server.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { createFetchDispatcher, createMsalNetworkClient, createTlsPolicy } from '../src/index.js';
-import { findPolicyError } from './helpers/errors.js';
+import { findTlsPolicyError as findPolicyError } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';

@@ -8,7 +8,3 @@ export function recordEvents(policy: TlsPolicy): { violations: PolicyViolation[]
   return seen;
 }
 
-/** The `code` of an error, or of its `cause`. */
-export function codeOf(error: unknown): string | undefined {
-  return (error as { code?: string } | undefined)?.code;
-}
