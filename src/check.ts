@@ -1,7 +1,7 @@
-import type { CheckTarget } from './checker.js';
-import type { TlsPolicyOptions } from './options.js';
-import { toPolicy, type TlsPolicy } from './policy.js';
-import type { PolicyReport } from './types.js';
+import type { CheckTarget } from './engine/checker.js';
+import type { TlsPolicyOptions } from './policy/options.js';
+import { toPolicy, type TlsPolicy } from './tls-policy.js';
+import type { PolicyReport } from './policy/types.js';
 
 /**
  * Does `target` meet the policy? Offline: a URL or host, TLS/request options, an agent (a

@@ -3,7 +3,7 @@
  * policy process-wide before the application's first line runs, configured by
  * M365_TLS_POLICY_MODE, M365_TLS_POLICY_MIN_VERSION and M365_TLS_POLICY_HOSTS.
  */
-import { registerFromEnvironment } from './register-env.js';
+import { registerFromEnvironment } from './process/register-env.js';
 
 try {
   registerFromEnvironment();

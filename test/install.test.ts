@@ -175,7 +175,7 @@ describe('clients that were given nothing, under an install', () => {
 
 describe('PolicyStats', () => {
   it('folds hosts past the cap into (other), so memory stays bounded', async () => {
-    const { PolicyStats } = await import('../src/policy-stats.js');
+    const { PolicyStats } = await import('../src/observe/policy-stats.js');
     const stats = new PolicyStats(3);
     for (let i = 0; i < 1000; i++) {
       stats.recordSecure({ host: `h${i}.example`, protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', sessionReused: false, time: new Date(i).toISOString() });

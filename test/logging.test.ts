@@ -70,7 +70,7 @@ describe('violation and connection logs', () => {
 
 describe('LogLimiter', () => {
   it('admits one line per window and reports how many it held back', async () => {
-    const { LogLimiter } = await import('../src/log-limiter.js');
+    const { LogLimiter } = await import('../src/observe/log-limiter.js');
     const limiter = new LogLimiter(1000, 2);
     assert.equal(limiter.admit('a', 0), 0);
     assert.equal(limiter.admit('a', 10), -1);

@@ -1,4 +1,4 @@
-import type { RuntimeFinding } from '../runtime-audit.js';
+import type { RuntimeFinding } from '../process/runtime-audit.js';
 import { PROBE_VERSIONS, type ProbeResult } from './probe.js';
 
 /** ANSI colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */

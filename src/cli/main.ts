@@ -2,7 +2,7 @@
 // node:util parseArgs. Exit codes: 0 all good, 1 a policy failure or a high finding, 2 usage.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { auditRuntime } from '../runtime-audit.js';
+import { auditRuntime } from '../process/runtime-audit.js';
 import { formatFindings, formatProbe, palette } from './format.js';
 import { probeTarget, type ProbeResult, type ProbeTarget } from './probe.js';
 

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { STRONG_TLS12_CIPHERS } from '../ciphers.js';
-import type { TlsFloor } from '../types.js';
+import { STRONG_TLS12_CIPHERS } from '../policy/ciphers.js';
+import type { TlsFloor } from '../policy/types.js';
 
 export const PROBE_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 export type ProbeVersion = (typeof PROBE_VERSIONS)[number];

@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import type * as tls from 'node:tls';
-import { isTlsPolicyError, type TlsPolicyError } from '../errors.js';
-import type { TlsPolicyErrorCode } from '../types.js';
+import { isTlsPolicyError, type TlsPolicyError } from '../policy/errors.js';
+import type { TlsPolicyErrorCode } from '../policy/types.js';
 
 /** The TlsPolicyError in an error, its `cause` chain, or a client's wrapper (`.body`, `.error`). */
 export function findTlsPolicyError(error: unknown): TlsPolicyError | undefined {

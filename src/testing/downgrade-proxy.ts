@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { invalidOption } from '../errors.js';
+import { invalidOption } from '../policy/errors.js';
 import { firstRecord, listenOnLoopback, track } from './loopback.js';
 import { fallbackScsv, forceTls11, stripTls13, tamperServerHello } from './tls-records.js';
 

@@ -3,9 +3,9 @@ import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP, type Socket } from 'node:net';
 import * as tls from 'node:tls';
-import { invalidOption } from '../errors.js';
-import { createTlsPolicy } from '../policy.js';
-import { normalizeHost } from '../host-names.js';
+import { invalidOption } from '../policy/errors.js';
+import { createTlsPolicy } from '../tls-policy.js';
+import { normalizeHost } from '../policy/host-names.js';
 import { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
 import { listenOnLoopback, track } from './loopback.js';
 

@@ -2,13 +2,13 @@ import * as http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import * as net from 'node:net';
 import tls from 'node:tls';
-import { GUARDED_BY, guardSocket, isGuarded, planConnection } from './connection-guard.js';
-import { POLICY_INTERNALS } from './internals.js';
-import type { TlsPolicyOptions } from './options.js';
-import { toPolicy, type TlsPolicy } from './policy.js';
+import { GUARDED_BY, guardSocket, isGuarded, planConnection } from '../engine/connection-guard.js';
+import { POLICY_INTERNALS } from '../engine/port.js';
+import type { TlsPolicyOptions } from '../policy/options.js';
+import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import { auditRuntime } from './runtime-audit.js';
-import type { TlsOptionsLike } from './tls-options.js';
-import { makeViolation } from './violations.js';
+import type { TlsOptionsLike } from '../policy/tls-options.js';
+import { makeViolation } from '../policy/violations.js';
 
 // One installation per process, shared by every copy of this package (ESM and CommonJS, or a
 // bundled copy): the state lives on globalThis under a registry symbol.

@@ -1,6 +1,6 @@
 import type { Debugger } from 'debug';
-import { requireFromHere } from './optional-require.js';
-import type { PolicyViolation, SecureConnectionEvent } from './types.js';
+import { requireFromHere } from '../support/optional-require.js';
+import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
 
 // Namespaces: enable with DEBUG=m365-tls-policy:* (a library never calls debug.enable()).
 // `debug` is loaded on first use, not at import: loading it (and its terminal probing) costs

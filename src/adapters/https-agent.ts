@@ -2,13 +2,13 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
-import { guardSocket, planConnection } from './connection-guard.js';
-import { invalidOption } from './errors.js';
-import { POLICY_AGENT, POLICY_INTERNALS } from './internals.js';
+import { guardSocket, planConnection } from '../engine/connection-guard.js';
+import { invalidOption } from '../policy/errors.js';
+import { POLICY_AGENT, POLICY_INTERNALS } from '../engine/port.js';
 import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
-import type { TlsPolicyOptions } from './options.js';
-import { toPolicy, type TlsPolicy } from './policy.js';
-import type { TlsOptionsLike } from './tls-options.js';
+import type { TlsPolicyOptions } from '../policy/options.js';
+import { toPolicy, type TlsPolicy } from '../tls-policy.js';
+import type { TlsOptionsLike } from '../policy/tls-options.js';
 
 /** Options of {@link createHttpsAgent}: any `https.Agent` option, plus the policy. */
 export interface PolicyHttpsAgentOptions extends https.AgentOptions {

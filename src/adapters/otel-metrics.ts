@@ -1,7 +1,7 @@
-import { TlsPolicyError } from './errors.js';
-import { loadOptional } from './optional-require.js';
-import type { TlsPolicy } from './policy.js';
-import type { PolicyViolation, SecureConnectionEvent } from './types.js';
+import { TlsPolicyError } from '../policy/errors.js';
+import { loadOptional } from '../support/optional-require.js';
+import type { TlsPolicy } from '../tls-policy.js';
+import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
 
 /** The slice of an OpenTelemetry `Meter` used here (so @opentelemetry/api stays optional). */
 export interface MeterLike {

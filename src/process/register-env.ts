@@ -1,6 +1,6 @@
-import { TlsPolicyError, describe, isTlsPolicyError } from './errors.js';
+import { TlsPolicyError, describe, isTlsPolicyError } from '../policy/errors.js';
 import { installTlsPolicy } from './install.js';
-import type { TlsPolicyOptions } from './options.js';
+import type { TlsPolicyOptions } from '../policy/options.js';
 
 /** The environment variables `m365-tls-policy/register` reads. */
 export const REGISTER_VARIABLES = ['M365_TLS_POLICY_MODE', 'M365_TLS_POLICY_MIN_VERSION', 'M365_TLS_POLICY_HOSTS'] as const;

@@ -1,18 +1,18 @@
 import { EventEmitter } from 'node:events';
 import * as tls from 'node:tls';
-import { checkTarget, type CheckTarget } from './checker.js';
-import { guardSocket, planConnection } from './connection-guard.js';
-import { invalidOption } from './errors.js';
-import { connectionLog, formatSecure, formatViolation, violationLog } from './log.js';
-import { POLICY_INTERNALS, internalsOf, type PolicyInternals } from './internals.js';
-import { SecureContextCache } from './context-cache.js';
-import { LogLimiter } from './log-limiter.js';
-import { resolvePolicyOptions, type PolicyConfig, type TlsPolicyOptions } from './options.js';
-import { PolicyStats, type TlsPolicyStats } from './policy-stats.js';
-import { displayHost, normalizeTarget } from './scope.js';
-import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
-import type { PolicyReport, PolicyViolation, SecureConnectionEvent, TlsFloor } from './types.js';
-import { makeViolation, policyError } from './violations.js';
+import { checkTarget, type CheckTarget } from './engine/checker.js';
+import { guardSocket, planConnection } from './engine/connection-guard.js';
+import { invalidOption } from './policy/errors.js';
+import { connectionLog, formatSecure, formatViolation, violationLog } from './observe/log.js';
+import { POLICY_INTERNALS, internalsOf, type PolicyInternals } from './engine/port.js';
+import { SecureContextCache } from './engine/context-cache.js';
+import { LogLimiter } from './observe/log-limiter.js';
+import { resolvePolicyOptions, type PolicyConfig, type TlsPolicyOptions } from './policy/options.js';
+import { PolicyStats, type TlsPolicyStats } from './observe/policy-stats.js';
+import { displayHost, normalizeTarget } from './policy/scope.js';
+import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './policy/tls-options.js';
+import type { PolicyReport, PolicyViolation, SecureConnectionEvent, TlsFloor } from './policy/types.js';
+import { makeViolation, policyError } from './policy/violations.js';
 
 export interface TlsPolicyEvents {
   violation: [violation: PolicyViolation];

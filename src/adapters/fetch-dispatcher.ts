@@ -1,14 +1,14 @@
 import type * as tls from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher, buildConnector } from 'undici-types';
-import { GUARDED_BY, judgeHandshake, planConnection, readFailure, type ConnectionPlan } from './connection-guard.js';
-import { invalidOption, TlsPolicyError } from './errors.js';
-import { POLICY_AGENT, POLICY_INTERNALS, type PolicyInternals } from './internals.js';
-import { loadOptional } from './optional-require.js';
-import type { TlsPolicyOptions } from './options.js';
-import { toPolicy, type TlsPolicy } from './policy.js';
-import { hardenTlsOptions, type TlsOptionsLike } from './tls-options.js';
+import { GUARDED_BY, judgeHandshake, planConnection, readFailure, type ConnectionPlan } from '../engine/connection-guard.js';
+import { invalidOption, TlsPolicyError } from '../policy/errors.js';
+import { POLICY_AGENT, POLICY_INTERNALS, type PolicyInternals } from '../engine/port.js';
+import { loadOptional } from '../support/optional-require.js';
+import type { TlsPolicyOptions } from '../policy/options.js';
+import { toPolicy, type TlsPolicy } from '../tls-policy.js';
+import { hardenTlsOptions, type TlsOptionsLike } from '../policy/tls-options.js';
 import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
-import { makeViolation, policyError } from './violations.js';
+import { makeViolation, policyError } from '../policy/violations.js';
 
 /** The parts of the undici module this library builds on (undici 6 and 7 both have them). */
 export interface UndiciModule {

@@ -1,6 +1,6 @@
 import tls from 'node:tls';
-import { processCiphersWeakened } from './ciphers.js';
-import { versionRank } from './tls-options.js';
+import { processCiphersWeakened } from '../policy/ciphers.js';
+import { versionRank } from '../policy/tls-options.js';
 
 /** One thing about the running process that weakens TLS, with how to fix it. */
 export interface RuntimeFinding {

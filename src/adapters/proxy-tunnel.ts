@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { invalidOption } from './errors.js';
-import { normalizeHost } from './host-names.js';
+import { invalidOption } from '../policy/errors.js';
+import { normalizeHost } from '../policy/host-names.js';
 
 /** A proxy to tunnel through with HTTP CONNECT. */
 export interface ProxyTarget {

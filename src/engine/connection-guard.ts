@@ -1,12 +1,12 @@
 import type * as tls from 'node:tls';
-import { classifyTlsError } from './classify.js';
-import type { TlsPolicyError } from './errors.js';
-import type { PolicyInternals } from './internals.js';
-import { anyInScope, displayHost, namedHosts } from './scope.js';
+import { classifyTlsError } from '../policy/classify.js';
+import type { TlsPolicyError } from '../policy/errors.js';
+import type { PolicyInternals } from './port.js';
+import { anyInScope, displayHost, namedHosts } from '../policy/scope.js';
 import { certificateInScope, inspectSocket } from './socket-checks.js';
-import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
-import type { PolicyViolation } from './types.js';
-import { makeViolation, policyError, withAction, type ViolationContext } from './violations.js';
+import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from '../policy/tls-options.js';
+import type { PolicyViolation } from '../policy/types.js';
+import { makeViolation, policyError, withAction, type ViolationContext } from '../policy/violations.js';
 
 /**
  * Marks connection options that a policy already plans and guards (its agent, its

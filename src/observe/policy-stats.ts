@@ -1,4 +1,4 @@
-import type { PolicyViolation, SecureConnectionEvent } from './types.js';
+import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
 
 /** Counters for one host (or for `'(other)'`, where hosts past the cap are folded). */
 export interface HostStats {

@@ -1,5 +1,5 @@
 import tls from 'node:tls';
-import type { TlsOptionsLike } from './tls-options.js';
+import type { TlsOptionsLike } from '../policy/tls-options.js';
 
 // The options tls.createSecureContext reads. Everything else (servername, session,
 // rejectUnauthorized, checkServerIdentity, ALPN, ...) is per connection and does not matter.

@@ -1,10 +1,10 @@
 import * as tls from 'node:tls';
-import { negotiatedCipherAllowed } from './ciphers.js';
-import { normalizeHost } from './host-names.js';
-import type { PolicyConfig } from './options.js';
-import { versionRank } from './tls-options.js';
-import type { PolicyViolation } from './types.js';
-import { makeViolation, type ViolationContext } from './violations.js';
+import { negotiatedCipherAllowed } from '../policy/ciphers.js';
+import { normalizeHost } from '../policy/host-names.js';
+import type { PolicyConfig } from '../policy/options.js';
+import { versionRank } from '../policy/tls-options.js';
+import type { PolicyViolation } from '../policy/types.js';
+import { makeViolation, type ViolationContext } from '../policy/violations.js';
 
 /**
  * Post-handshake facts of a connected socket, judged against the policy. Reads

@@ -1,6 +1,6 @@
 import type { SecureContextCache } from './context-cache.js';
-import type { PolicyConfig } from './options.js';
-import type { PolicyViolation, SecureConnectionEvent } from './types.js';
+import type { PolicyConfig } from '../policy/options.js';
+import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
 
 // Registry symbols, so a policy made by the ESM copy of this package still works when handed
 // to the CommonJS copy (and the reverse): both copies read the same keys.

@@ -3,16 +3,16 @@ import * as http from 'node:http';
 // that a dependency reassigns at run time (an ESM namespace import keeps the values it was
 // loaded with until module.syncBuiltinESMExports() runs).
 import tls from 'node:tls';
-import { processCiphersWeakened } from './ciphers.js';
-import { invalidOption } from './errors.js';
-import { normalizeHost, type NormalizedHost } from './host-names.js';
-import { POLICY_AGENT, internalsOf } from './internals.js';
-import type { PolicyConfig } from './options.js';
-import { anyInScope, displayHost, namedHosts, normalizeTarget } from './scope.js';
+import { processCiphersWeakened } from '../policy/ciphers.js';
+import { invalidOption } from '../policy/errors.js';
+import { normalizeHost, type NormalizedHost } from '../policy/host-names.js';
+import { POLICY_AGENT, internalsOf } from './port.js';
+import type { PolicyConfig } from '../policy/options.js';
+import { anyInScope, displayHost, namedHosts, normalizeTarget } from '../policy/scope.js';
 import { certificateInScope, inspectSocket } from './socket-checks.js';
-import { versionRank, weakeningOptions, type TlsOptionsLike } from './tls-options.js';
-import type { PolicyReport, PolicyViolation } from './types.js';
-import { makeViolation, type ViolationContext } from './violations.js';
+import { versionRank, weakeningOptions, type TlsOptionsLike } from '../policy/tls-options.js';
+import type { PolicyReport, PolicyViolation } from '../policy/types.js';
+import { makeViolation, type ViolationContext } from '../policy/violations.js';
 
 /** What `check` accepts: a URL or host, TLS/request options, an agent, or a connected TLS socket. */
 export type CheckTarget = string | URL | tls.ConnectionOptions | http.RequestOptions | http.Agent | tls.TLSSocket;

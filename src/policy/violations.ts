@@ -1,5 +1,5 @@
 import { TlsPolicyError } from './errors.js';
-import { safeField } from './log.js';
+import { safeField } from '../observe/log.js';
 import type { PolicyViolation, TlsPolicyErrorCode, ViolationAction, ViolationKind } from './types.js';
 
 /** Where a violation happened: the facts a log line and an error message carry. */

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici-types';
-import { invalidOption } from './errors.js';
+import { invalidOption } from '../policy/errors.js';
 import { createFetchDispatcher, type FetchDispatcherOptions } from './fetch-dispatcher.js';
 
 /** MSAL's `NetworkResponse` (from @azure/msal-common), restated so MSAL stays optional. */
