@@ -10,9 +10,8 @@ export {
   type MsalNetworkClientOptions,
   type MsalNetworkResponse,
 } from './adapters/msal-network-client.js';
-export { createTlsPolicy, isTlsPolicy, TlsPolicy, type TlsPolicyEvents } from './tls-policy.js';
+export { assertTlsPolicy, checkTlsPolicy, createTlsPolicy, isTlsPolicy, TlsPolicy, type TlsPolicyEvents } from './tls-policy.js';
 export type { TlsPolicyOptions } from './policy/options.js';
-export { checkTlsPolicy, assertTlsPolicy } from './check.js';
 export type { CheckTarget } from './engine/checker.js';
 export { TlsPolicyError, isTlsPolicyError } from './policy/errors.js';
 export { installTlsPolicy, installedTlsPolicy } from './process/install.js';

@@ -1,18 +1,18 @@
 import { EventEmitter } from 'node:events';
 import * as tls from 'node:tls';
 import { checkTarget, type CheckTarget } from './engine/checker.js';
-import { guardSocket, planConnection } from './engine/connection-guard.js';
-import { invalidOption } from './policy/errors.js';
-import { connectionLog, formatSecure, formatViolation, violationLog } from './observe/log.js';
-import { POLICY_INTERNALS, internalsOf, type PolicyInternals } from './engine/port.js';
 import { SecureContextCache } from './engine/context-cache.js';
-import { LogLimiter } from './observe/log-limiter.js';
+import { planConnection, portableOptions } from './engine/plan.js';
+import { attachPort, hasPort, type PolicyPort } from './engine/port.js';
+import { guardSocket } from './engine/socket-guard.js';
+import type { TlsPolicyStats } from './observe/policy-stats.js';
+import { PolicySink } from './observe/sink.js';
+import { invalidOption } from './policy/errors.js';
 import { resolvePolicyOptions, type PolicyConfig, type TlsPolicyOptions } from './policy/options.js';
-import { PolicyStats, type TlsPolicyStats } from './observe/policy-stats.js';
-import { displayHost, normalizeTarget } from './policy/scope.js';
-import { hardenTlsOptions, weakeningOptions, type TlsOptionsLike } from './policy/tls-options.js';
+import { normalizeTarget } from './policy/scope.js';
+import type { TlsOptionsLike } from './policy/tls-options.js';
 import type { PolicyReport, PolicyViolation, SecureConnectionEvent, TlsFloor } from './policy/types.js';
-import { makeViolation, policyError } from './policy/violations.js';
+import { policyError } from './policy/violations.js';
 
 export interface TlsPolicyEvents {
   violation: [violation: PolicyViolation];
@@ -22,38 +22,19 @@ export interface TlsPolicyEvents {
 /**
  * A TLS policy: which hosts it covers and what it demands of them. Emits `'violation'` for
  * every downgrade attempt it sees and `'secure'` for every in-scope connection that passed.
+ * A facade: the decisions are the engine's (engine/plan.ts, engine/verdict.ts), what it
+ * tells the world goes through its sink (observe/sink.ts).
  */
 export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
   readonly #config: PolicyConfig;
-  readonly #stats = new PolicyStats();
-  readonly #limiter = new LogLimiter();
-  declare readonly [POLICY_INTERNALS]: PolicyInternals;
+  readonly #sink: PolicySink;
+  readonly #port: PolicyPort;
 
   constructor(options?: TlsPolicyOptions) {
     super();
     this.#config = resolvePolicyOptions(options);
-    const internals: PolicyInternals = {
-      config: this.#config,
-      contexts: new SecureContextCache(),
-      emitViolations: (violations) => {
-        for (const v of violations) {
-          this.#stats.recordViolation(v);
-          const log = violationLog();
-          if (log.enabled) {
-            const suppressed = this.#limiter.admit(`${v.host}\u0000${v.kind}`);
-            if (suppressed >= 0) log('%s', formatViolation(v, suppressed));
-          }
-          safeEmit(this, 'violation', v);
-        }
-      },
-      emitSecure: (event) => {
-        this.#stats.recordSecure(event);
-        const log = connectionLog();
-        if (log.enabled) log('%s', formatSecure(event));
-        safeEmit(this, 'secure', event);
-      },
-    };
-    Object.defineProperty(this, POLICY_INTERNALS, { value: internals });
+    this.#sink = new PolicySink(this);
+    this.#port = attachPort(this, { config: this.#config, contexts: new SecureContextCache(), sink: this.#sink });
   }
 
   /**
@@ -64,24 +45,34 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
     return isTlsPolicy(value);
   }
 
-  get minVersion(): TlsFloor { return this.#config.minVersion; }
-  get mode(): 'enforce' | 'report' { return this.#config.mode; }
-  get ciphers(): 'strong' | 'node-default' { return this.#config.ciphers; }
-  get insecureOptions(): 'override' | 'refuse' { return this.#config.insecureOptions; }
+  get minVersion(): TlsFloor {
+    return this.#config.minVersion;
+  }
+  get mode(): 'enforce' | 'report' {
+    return this.#config.mode;
+  }
+  get ciphers(): 'strong' | 'node-default' {
+    return this.#config.ciphers;
+  }
+  get insecureOptions(): 'override' | 'refuse' {
+    return this.#config.insecureOptions;
+  }
   /** The normalised host patterns in scope, or `'*'` for every host. */
-  get hosts(): readonly string[] | '*' { return this.#config.scope.patterns; }
+  get hosts(): readonly string[] | '*' {
+    return this.#config.scope.patterns;
+  }
 
   /**
    * What the policy has seen: connections per host by protocol and cipher, violations by kind
    * and action, first and last seen. Bounded: past 256 hosts, the rest count as `'(other)'`.
    */
   stats(): TlsPolicyStats {
-    return this.#stats.snapshot();
+    return this.#sink.stats();
   }
 
   /** Starts the counters afresh (for example after reading them into a report). */
   resetStats(): void {
-    this.#stats.reset();
+    this.#sink.resetStats();
   }
 
   /** Does the policy cover this host or URL? Undeterminable input counts as covered. */
@@ -109,23 +100,19 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
   tlsOptions(host: string, base: tls.ConnectionOptions = {}): tls.ConnectionOptions {
     if (typeof host !== 'string') throw invalidOption('host', 'a host name string', host);
     if (typeof base !== 'object' || base === null) throw invalidOption('base', 'an object of TLS options', base);
-    const normalized = normalizeTarget(host);
-    if (!this.#config.scope.matches(normalized)) return { ...base };
-    const weakened = weakeningOptions(base as TlsOptionsLike, this.#config);
-    const enforce = this.#config.mode === 'enforce';
-    if (weakened.length > 0) {
-      const refuse = enforce && this.#config.insecureOptions === 'refuse';
-      const v = makeViolation(
-        { host: displayHost(normalized) },
-        { kind: 'insecure-options', detail: 'TLS options weaker than the policy', options: weakened, action: enforce ? (refuse ? 'blocked' : 'overridden') : 'reported' },
-      );
-      this[POLICY_INTERNALS].emitViolations([v]);
-      if (refuse) throw policyError([v]);
-    }
-    if (!enforce) return { ...base };
-    const hardened = hardenTlsOptions(base as TlsOptionsLike, this.#config);
-    if (hardened.servername === undefined && normalized.kind === 'name') hardened.servername = normalized.name;
-    return hardened;
+    const target = normalizeTarget(host);
+    const plan = planConnection(this.#port, {
+      ...(base as TlsOptionsLike),
+      host: base.host ?? host,
+      // The name the library will verify and send as SNI, unless the caller chose one.
+      servername: base.servername ?? (target.kind === 'name' ? target.name : undefined),
+    });
+    if (plan.refused !== undefined) throw plan.refused;
+    if (!plan.hardened) return { ...base };
+    const options = portableOptions(plan);
+    if (base.host === undefined) delete options.host;
+    if (options.servername === undefined) delete options.servername;
+    return options;
   }
 
   /**
@@ -136,12 +123,11 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
    */
   tlsConnect(options: tls.ConnectionOptions, secureListener?: () => void): tls.TLSSocket {
     if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of tls.connect options', options);
-    const internals = this[POLICY_INTERNALS];
-    const plan = planConnection(internals, options as TlsOptionsLike);
+    const plan = planConnection(this.#port, options as TlsOptionsLike);
     if (plan.refused !== undefined) throw plan.refused;
     // The guard rules inside the 'secureConnect' emit, so the listener never runs for a refused socket.
     const socket = secureListener === undefined ? tls.connect(plan.options) : tls.connect(plan.options, secureListener);
-    guardSocket(internals, socket, plan);
+    guardSocket(this.#port, socket, plan);
     return socket;
   }
 
@@ -155,21 +141,9 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
   }
 }
 
-function safeEmit<K extends keyof TlsPolicyEvents>(policy: TlsPolicy, event: K, ...args: TlsPolicyEvents[K]): void {
-  try {
-    (policy.emit as (e: K, ...a: TlsPolicyEvents[K]) => boolean)(event, ...args);
-  } catch (error) {
-    // A throwing listener is the application's bug; surface it like any uncaught error,
-    // but only after the policy has finished protecting the connection.
-    process.nextTick(() => {
-      throw error;
-    });
-  }
-}
-
 /** True for a policy from any copy of this package. */
 export function isTlsPolicy(value: unknown): value is TlsPolicy {
-  return typeof value === 'object' && value !== null && internalsOf(value) !== undefined;
+  return hasPort(value);
 }
 
 /** Creates a policy; options are validated at once. */
@@ -185,3 +159,16 @@ export function toPolicy(policy: TlsPolicy | TlsPolicyOptions | undefined, path 
   return new TlsPolicy(policy);
 }
 
+/**
+ * Does `target` meet the policy? Offline: a URL or host, TLS/request options, an agent (a
+ * policy agent passes when its policy is at least as strict; a plain one is judged by its
+ * options and the process defaults) or a connected TLS socket.
+ */
+export function checkTlsPolicy(target: CheckTarget, policy?: TlsPolicy | TlsPolicyOptions): PolicyReport {
+  return toPolicy(policy).check(target);
+}
+
+/** Throws a `TlsPolicyError` listing every violation when `target` does not meet the policy. */
+export function assertTlsPolicy(target: CheckTarget, policy?: TlsPolicy | TlsPolicyOptions): void {
+  toPolicy(policy).assert(target);
+}

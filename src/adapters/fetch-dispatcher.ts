@@ -1,12 +1,14 @@
 import type * as tls from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher, buildConnector } from 'undici-types';
-import { GUARDED_BY, judgeHandshake, planConnection, readFailure, type ConnectionPlan } from '../engine/connection-guard.js';
+import { planConnection, type ConnectionPlan } from '../engine/plan.js';
+import { portOf, type PolicyPort } from '../engine/port.js';
+import { KEYS } from '../engine/registry.js';
+import { failureToViolation, judgeHandshake } from '../engine/verdict.js';
 import { invalidOption, TlsPolicyError } from '../policy/errors.js';
-import { POLICY_AGENT, POLICY_INTERNALS, type PolicyInternals } from '../engine/port.js';
 import { loadOptional } from '../support/optional-require.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
-import { hardenTlsOptions, type TlsOptionsLike } from '../policy/tls-options.js';
+import type { TlsOptionsLike } from '../policy/tls-options.js';
 import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
 import { makeViolation, policyError } from '../policy/violations.js';
 
@@ -60,69 +62,62 @@ export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dis
   if (typeof undici.Agent !== 'function' || typeof undici.buildConnector !== 'function') {
     throw invalidOption('options.undici', 'the undici module (with Agent and buildConnector)', undici);
   }
-  const dispatcher = new undici.Agent({ ...agentOptions, connect: policyConnector(undici, policy[POLICY_INTERNALS], connect ?? {}, tunnel) });
-  Object.defineProperty(dispatcher, POLICY_AGENT, { value: policy, enumerable: false });
+  const dispatcher = new undici.Agent({ ...agentOptions, connect: policyConnector(undici, portOf(policy), connect ?? {}, tunnel) });
+  Object.defineProperty(dispatcher, KEYS.policyOf, { value: policy, enumerable: false });
   return dispatcher;
 }
 
 /**
  * undici's own connector does the work (sockets, timeouts, its TLS session cache); this
- * wrapper picks the hardened or the plain one per connection and stands between the
- * handshake and undici, which writes nothing until the callback says the socket is ready.
+ * wrapper plans each connection with the engine, connects with a connector built from the
+ * plan's options, and stands between the handshake and undici, which writes nothing until
+ * the callback says the socket is ready.
  */
 function policyConnector(
   undici: UndiciModule,
-  internals: PolicyInternals,
+  port: PolicyPort,
   connect: buildConnector.BuildOptions,
   tunnel: { proxy: ProxyOption; proxyTls: tls.ConnectionOptions | undefined },
 ): buildConnector.connector {
-  const { config } = internals;
-  const enforce = config.mode === 'enforce';
-  // Marked so that a process-wide install of the same policy does not check these twice.
-  const plain = undici.buildConnector(withMarker(connect, internals));
-  let hardened: buildConnector.connector | undefined;
-  const certMayMatter = config.scope.patterns !== '*';
+  const connectors = new ConnectorCache(undici, connect, port);
 
   return function connectWithPolicy(opts, callback) {
-    const plan: ConnectionPlan = planConnection(internals, {
+    const plan = planConnection(port, {
       ...(connect as TlsOptionsLike),
       host: opts.hostname,
       servername: opts.servername,
       port: Number(opts.port) || undefined,
     });
     if (opts.protocol !== 'https:') {
-      if (plan.inScope && enforce) {
+      if (plan.inScope && port.config.mode === 'enforce') {
         const v = makeViolation(plan.ctx, { kind: 'insecure-options', detail: `${opts.protocol} would send in clear text; use https:`, options: ['protocol'], action: 'blocked' });
-        internals.emitViolations([v]);
+        port.sink.violations([v]);
         callback(policyError([v]), null);
         return;
       }
-      plain(opts, callback);
+      connectors.plain(opts, callback);
       return;
     }
     if (plan.refused !== undefined) {
       callback(plan.refused, null);
       return;
     }
-    let connector = plain;
-    if (plan.inScope && enforce) connector = hardened ??= undici.buildConnector(withMarker(withContext(hardenTlsOptions(connect as TlsOptionsLike, config), internals), internals));
+    const connector = connectors.forPlan(plan);
     const onConnected: buildConnector.Callback = (error, socket) => {
       if (error !== null) {
-        callback(plan.inScope ? readFailure(internals, plan, error) : error, null);
+        callback(plan.inScope ? failureToViolation(port, plan, error) : error, null);
         return;
       }
-      if (plan.inScope || certMayMatter) {
-        const refusal = judgeHandshake(internals, socket as tls.TLSSocket, plan);
-        if (refusal !== undefined) {
-          socket.destroy(refusal);
-          callback(refusal, null);
-          return;
-        }
+      const refusal = judgeHandshake(port, socket as tls.TLSSocket, plan);
+      if (refusal !== undefined) {
+        socket.destroy(refusal);
+        callback(refusal, null);
+        return;
       }
       callback(null, socket);
     };
-    const port = Number(opts.port) || 443;
-    const proxy = proxyFor(tunnel.proxy, opts.hostname, port);
+    const targetPort = Number(opts.port) || 443;
+    const proxy = proxyFor(tunnel.proxy, opts.hostname, targetPort);
     if (proxy === undefined) {
       connector(opts, onConnected);
       return;
@@ -130,18 +125,51 @@ function policyConnector(
     // undici's connector runs the TLS handshake over a socket it is given (`httpSocket`), so
     // the origin's handshake, and the policy's check of it, are the same as without a proxy.
     const timeout = typeof connect.timeout === 'number' ? connect.timeout : undefined;
-    openTunnel(proxy, opts.hostname, port, { proxyTls: tunnel.proxyTls, timeout }).then(
+    openTunnel(proxy, opts.hostname, targetPort, { proxyTls: tunnel.proxyTls, timeout }).then(
       (raw) => connector({ ...opts, httpSocket: raw }, onConnected),
       (error: Error) => callback(error, null),
     );
   };
 }
 
-/** The hardened options never change for this dispatcher: build their SecureContext once. */
-function withContext(options: TlsOptionsLike, internals: PolicyInternals): TlsOptionsLike {
-  return { ...options, secureContext: internals.contexts.get(options) };
-}
+// Per connection, undici's connector passes these itself (from the origin and its session
+// cache); the rest of a plan's options are the same for every connection of one plan shape.
+const PER_CONNECTION = ['host', 'hostname', 'servername', 'port', 'session'] as const;
 
-function withMarker(options: object, internals: PolicyInternals): buildConnector.BuildOptions {
-  return { ...options, [GUARDED_BY]: internals } as unknown as buildConnector.BuildOptions;
+/**
+ * undici connectors for a dispatcher's plans: one built from the caller's options for plans
+ * that were not hardened, and one per hardened SecureContext (a plan's hardened options are
+ * a pure function of the caller's options, so in practice one). Built lazily, kept for the
+ * dispatcher's life: undici's connector holds its TLS session cache.
+ */
+class ConnectorCache {
+  readonly #undici: UndiciModule;
+  readonly #connect: buildConnector.BuildOptions;
+  readonly #port: PolicyPort;
+  readonly #hardened = new WeakMap<object, buildConnector.connector>();
+  #plain: buildConnector.connector | undefined;
+
+  constructor(undici: UndiciModule, connect: buildConnector.BuildOptions, port: PolicyPort) {
+    this.#undici = undici;
+    this.#connect = connect;
+    this.#port = port;
+  }
+
+  /** The caller's options as they are, marked so that an install of the same policy does not judge twice. */
+  get plain(): buildConnector.connector {
+    return (this.#plain ??= this.#undici.buildConnector({ ...this.#connect, [KEYS.guardedBy]: this.#port } as buildConnector.BuildOptions));
+  }
+
+  forPlan(plan: ConnectionPlan): buildConnector.connector {
+    const context = plan.options.secureContext;
+    if (!plan.hardened || context === undefined) return this.plain;
+    let connector = this.#hardened.get(context);
+    if (connector === undefined) {
+      const options: Record<string | symbol, unknown> = { ...plan.options };
+      for (const key of PER_CONNECTION) delete options[key];
+      connector = this.#undici.buildConnector(options as buildConnector.BuildOptions);
+      this.#hardened.set(context, connector);
+    }
+    return connector;
+  }
 }

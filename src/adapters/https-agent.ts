@@ -2,9 +2,11 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
-import { guardSocket, planConnection } from '../engine/connection-guard.js';
+import { planConnection } from '../engine/plan.js';
+import { portOf } from '../engine/port.js';
+import { brandOf, KEYS } from '../engine/registry.js';
+import { guardSocket } from '../engine/socket-guard.js';
 import { invalidOption } from '../policy/errors.js';
-import { POLICY_AGENT, POLICY_INTERNALS } from '../engine/port.js';
 import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
@@ -47,7 +49,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     this.#policy = policy;
     this.#proxy = proxy;
     this.#proxyTls = proxyTls;
-    Object.defineProperty(this, POLICY_AGENT, { value: policy, enumerable: false });
+    Object.defineProperty(this, KEYS.policyOf, { value: policy, enumerable: false });
   }
 
   /** The policy this agent enforces (read-only). */
@@ -56,8 +58,8 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
   }
 
   override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
-    const internals = this.#policy[POLICY_INTERNALS];
-    const plan = planConnection(internals, options as TlsOptionsLike);
+    const policyPort = portOf(this.#policy);
+    const plan = planConnection(policyPort, options as TlsOptionsLike);
     if (plan.refused !== undefined) {
       if (callback === undefined) throw plan.refused;
       process.nextTick(callback, plan.refused, undefined as unknown as Duplex);
@@ -68,7 +70,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     const proxy = proxyFor(this.#proxy, host, port);
     if (proxy === undefined) {
       const socket = super.createConnection(plan.options as https.RequestOptions) as tls.TLSSocket;
-      guardSocket(internals, socket, plan);
+      guardSocket(policyPort, socket, plan);
       return socket;
     }
     if (callback === undefined) throw new TypeError('createConnection needs a callback to tunnel through a proxy');
@@ -80,7 +82,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
       (tunnel) => {
         release();
         const socket = super.createConnection({ ...plan.options, socket: tunnel } as https.RequestOptions) as tls.TLSSocket;
-        guardSocket(internals, socket, plan);
+        guardSocket(policyPort, socket, plan);
         callback(null, socket);
       },
       (error: Error) => {
@@ -124,6 +126,6 @@ export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyH
 }
 
 /** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */
-export function isPolicyAgent(agent: unknown): boolean {
-  return typeof agent === 'object' && agent !== null && (agent as Record<symbol, unknown>)[POLICY_AGENT] !== undefined;
+export function isPolicyAgent(agent: unknown): agent is PolicyHttpsAgent {
+  return brandOf(agent, KEYS.policyOf) !== undefined && typeof (agent as { addRequest?: unknown }).addRequest === 'function';
 }

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { auditRuntime } from '../process/runtime-audit.js';
 import { formatFindings, formatProbe, palette } from './format.js';
-import { probeTarget, type ProbeResult, type ProbeTarget } from './probe.js';
+import { isTlsPolicyError } from '../policy/errors.js';
+import { oneOf, TLS_FLOORS } from '../policy/options.js';
+import { PROBE_CIPHERS, probeTarget, type ProbeResult, type ProbeTarget } from './probe.js';
 
 const USAGE = `Usage:
   m365-tls-policy probe <host[:port]>... [options]   which TLS versions does each endpoint accept?
@@ -22,6 +24,16 @@ probe options:
 Exit status: 0 when every target passes (doctor: no high finding), 1 otherwise, 2 for usage errors.`;
 
 class UsageError extends Error {}
+
+/** Runs a library validation, turning its option error into a usage error (exit 2). */
+function usage<T>(validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (isTlsPolicyError(error)) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {
@@ -74,8 +86,7 @@ async function probe(args: string[], io: { stdout: NodeJS.WritableStream & { isT
     },
   });
   if (positionals.length === 0) throw new UsageError('probe needs at least one host[:port]');
-  const minVersion = values['min-version'] ?? 'TLSv1.2';
-  if (minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') throw new UsageError(`--min-version must be TLSv1.2 or TLSv1.3 (got ${JSON.stringify(minVersion)})`);
+  const minVersion = usage(() => oneOf('--min-version', values['min-version'], TLS_FLOORS, 'TLSv1.2'));
   const resolves = new Map<string, string>();
   for (const r of values.resolve ?? []) {
     const m = /^([^:]+):(\d{1,5}):(.+)$/u.exec(r);
@@ -91,11 +102,11 @@ async function probe(args: string[], io: { stdout: NodeJS.WritableStream & { isT
     }
   }
   const targets = positionals.map((p) => parseTarget(p, resolves, values.servername));
-  const options = { timeoutMs: positiveInt('timeout', values.timeout, 5000), ca, minVersion: minVersion as 'TLSv1.2' | 'TLSv1.3' } as const;
+  const options = { timeoutMs: positiveInt('timeout', values.timeout, 5000), ca, minVersion } as const;
   const results = await mapLimited(targets, positiveInt('concurrency', values.concurrency, 4), (t) => probeTarget(t, options));
   const passed = results.every((r) => r.policy.passes);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ tool: 'm365-tls-policy', command: 'probe', policy: { minVersion, ciphers: 'strong' }, passed, targets: results }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ tool: 'm365-tls-policy', command: 'probe', policy: { minVersion, ciphers: PROBE_CIPHERS }, passed, targets: results }, null, 2)}\n`);
   } else {
     const c = palette(io.stdout, io.env);
     io.stdout.write(`${results.map((r) => formatProbe(r, c)).join('\n\n')}\n`);

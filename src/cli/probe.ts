@@ -1,8 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { STRONG_TLS12_CIPHERS } from '../policy/ciphers.js';
+import { isTlsPolicyError } from '../policy/errors.js';
 import type { TlsFloor } from '../policy/types.js';
+import { createTlsPolicy } from '../tls-policy.js';
+
+/** The cipher policy the probe's verdict uses. */
+export const PROBE_CIPHERS = 'strong';
 
 export const PROBE_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 export type ProbeVersion = (typeof PROBE_VERSIONS)[number];
@@ -46,7 +50,19 @@ export interface ProbeResult {
   readonly error?: { readonly code: string; readonly message: string };
   readonly versions: Readonly<Record<ProbeVersion, VersionResult>>;
   readonly certificate?: CertificateResult;
-  readonly policy: { readonly passes: boolean; readonly reason: string; readonly protocol?: string; readonly cipher?: string };
+  readonly policy: PolicyVerdict;
+}
+
+/** The library's own verdict: a handshake made through `policy.tlsConnect`, as a client would. */
+export interface PolicyVerdict {
+  readonly passes: boolean;
+  readonly reason: string;
+  readonly protocol?: string;
+  readonly cipher?: string;
+  /** The TlsPolicyError code of a refusal (`ERR_TLS_POLICY_VERSION`, ...). */
+  readonly code?: string;
+  /** The violation kind of a refusal (`legacy-server`, `unverified-peer`, ...). */
+  readonly kind?: string;
 }
 
 export interface ProbeOptions {
@@ -140,12 +156,7 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
       }
     }
   }
-  const policyHandshake = await handshake(t, options, {
-    minVersion: options.minVersion,
-    maxVersion: 'TLSv1.3',
-    ciphers: STRONG_TLS12_CIPHERS.join(':'),
-  });
-  const policy = judge(policyHandshake, options.minVersion);
+  const policy = await policyVerdict(t, options);
   const cert = best?.cert;
   return {
     target: t.target,
@@ -171,10 +182,46 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
   };
 }
 
-function judge(h: Handshake, floor: TlsFloor): ProbeResult['policy'] {
-  if (!h.ok) return { passes: false, reason: `no handshake at ${floor} or above with a policy cipher (${h.code})` };
-  if (h.authorized !== true) return { passes: false, reason: `the certificate does not verify (${h.authorizationError})`, protocol: h.protocol ?? '', cipher: h.cipher ?? '' };
-  return { passes: true, reason: `${h.protocol} with ${h.cipher}, certificate verified`, protocol: h.protocol ?? '', cipher: h.cipher ?? '' };
+/**
+ * The policy's verdict, from the policy itself: a `'strong'` policy with the probe's floor and
+ * every host in scope connects through `tlsConnect`, so the answer is exactly what a client of
+ * this library meets (same hardening, same verdict, same codes). Nothing is sent after it.
+ */
+function policyVerdict(t: ProbeTarget, options: ProbeOptions): Promise<PolicyVerdict> {
+  const policy = createTlsPolicy({ minVersion: options.minVersion, hosts: '*', ciphers: PROBE_CIPHERS });
+  const servername = t.servername ?? (net.isIP(t.host) ? undefined : t.host);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (verdict: PolicyVerdict): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(verdict);
+    };
+    const socket = policy.tlsConnect({
+      host: t.address ?? t.host,
+      port: t.port,
+      ...(servername === undefined ? {} : { servername }),
+      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, String(options.ca)] }),
+    });
+    const timer = setTimeout(() => finish({ passes: false, reason: `no answer within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }), options.timeoutMs);
+    socket.once('secureConnect', () => {
+      const protocol = socket.getProtocol() ?? '';
+      const cipher = socket.getCipher()?.name ?? '';
+      finish({ passes: true, reason: `${protocol} with ${cipher}, certificate verified`, protocol, cipher });
+    });
+    socket.once('error', (error: Error & { code?: string }) => finish(refusal(error, options.minVersion)));
+  });
+}
+
+function refusal(error: Error & { code?: string }, floor: TlsFloor): PolicyVerdict {
+  if (!isTlsPolicyError(error)) return { passes: false, reason: `no handshake at ${floor} or above with a policy cipher (${error.code ?? 'ERROR'})`, code: error.code ?? 'ERROR' };
+  const v = error.violations[0];
+  const why = `${error.code}${v?.nodeCode === undefined ? '' : `, ${v.nodeCode}`}`;
+  const base = { passes: false, code: error.code, ...(v === undefined ? {} : { kind: v.kind }) } as const;
+  if (v?.kind === 'unverified-peer') return { ...base, reason: `the certificate does not verify (${why})` };
+  return { ...base, reason: `no handshake at ${floor} or above with a policy cipher (${why})` };
 }
 
 function describeUnreachable(code: string): string {

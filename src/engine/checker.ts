@@ -6,7 +6,8 @@ import tls from 'node:tls';
 import { processCiphersWeakened } from '../policy/ciphers.js';
 import { invalidOption } from '../policy/errors.js';
 import { normalizeHost, type NormalizedHost } from '../policy/host-names.js';
-import { POLICY_AGENT, internalsOf } from './port.js';
+import { portOfClient } from './port.js';
+import { brandOf, KEYS } from './registry.js';
 import type { PolicyConfig } from '../policy/options.js';
 import { anyInScope, displayHost, namedHosts, normalizeTarget } from '../policy/scope.js';
 import { certificateInScope, inspectSocket } from './socket-checks.js';
@@ -37,7 +38,7 @@ export function checkTarget(config: PolicyConfig, target: unknown, hostHint?: st
 }
 
 function hasPolicyAgentBrand(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[POLICY_AGENT] !== undefined;
+  return brandOf(value, KEYS.policyOf) !== undefined;
 }
 
 function isDispatcherLike(value: unknown): boolean {
@@ -106,7 +107,7 @@ function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyRepo
   if (agent !== undefined && agent !== null && agent !== false && isAgentLike(agent)) {
     const agentReport = checkAgent(config, agent as http.Agent);
     // A policy agent overrides whatever the request options say, so they cannot weaken it.
-    if ((agent as Record<symbol, unknown>)[POLICY_AGENT] !== undefined) return report(inScope, host, [...agentReport.violations]);
+    if (hasPolicyAgentBrand(agent)) return report(inScope, host, [...agentReport.violations]);
     // Node merges agent options over request options; judge what the connection would get.
     options = { ...options, ...(agent as http.Agent & { options?: TlsOptionsLike }).options };
   }
@@ -119,10 +120,9 @@ function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyRepo
 }
 
 function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
-  const policy = (agent as unknown as Record<symbol, unknown>)[POLICY_AGENT];
-  const internals = typeof policy === 'object' && policy !== null ? internalsOf(policy) : undefined;
+  const port = portOfClient(agent);
   const ctx: ViolationContext = { host: '(agent)' };
-  if (internals !== undefined) return report(true, undefined, comparePolicies(config, internals.config, ctx));
+  if (port !== undefined) return report(true, undefined, comparePolicies(config, port.config, ctx));
   const options = ((agent as { options?: unknown }).options ?? {}) as TlsOptionsLike;
   // An agent serves many hosts: it is in scope unless its options pin it to one that is not.
   const pinned = options.servername || options.host ? scopeOfOptions(config, options) : { host: undefined, inScope: true };

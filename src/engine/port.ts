@@ -1,23 +1,57 @@
-import type { SecureContextCache } from './context-cache.js';
 import type { PolicyConfig } from '../policy/options.js';
 import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
+import type { SecureContextCache } from './context-cache.js';
+import { brandOf, incompatible, KEYS, REGISTRY_PROTOCOL } from './registry.js';
 
-// Registry symbols, so a policy made by the ESM copy of this package still works when handed
-// to the CommonJS copy (and the reverse): both copies read the same keys.
-export const POLICY_INTERNALS = Symbol.for('m365-tls-policy.policy-internals');
-export const POLICY_AGENT = Symbol.for('m365-tls-policy.agent');
+/** Where the engine sends what it sees (observe/sink.ts implements it). */
+export interface PolicySink {
+  /** Records, logs and emits each violation; listener errors never break connection handling. */
+  violations(violations: readonly PolicyViolation[]): void;
+  /** Records, logs and emits an in-scope connection that passed. */
+  secure(event: SecureConnectionEvent): void;
+}
 
-/** What the adapters (agent, dispatcher, installer) need from a policy; not public API. */
-export interface PolicyInternals {
+/**
+ * A policy as the engine and the adapters see it: its configuration, its cache of hardened
+ * SecureContexts and its sink. It sits on every TlsPolicy under a registry symbol, so a
+ * policy made by one copy of this package works in another copy of the same protocol.
+ * Not public API.
+ */
+export interface PolicyPort {
+  readonly protocol: number;
   readonly config: PolicyConfig;
   /** Hardened SecureContexts, built once per distinct set of options (context-cache.ts). */
   readonly contexts: SecureContextCache;
-  /** Logs and emits each violation; listener errors never break the connection handling. */
-  emitViolations(violations: readonly PolicyViolation[]): void;
-  emitSecure(event: SecureConnectionEvent): void;
+  readonly sink: PolicySink;
 }
 
-export function internalsOf(policy: object): PolicyInternals | undefined {
-  const value = (policy as Record<symbol, unknown>)[POLICY_INTERNALS];
-  return typeof value === 'object' && value !== null ? (value as PolicyInternals) : undefined;
+/** Attaches a port to a policy object (once, not enumerable, not writable). */
+export function attachPort(policy: object, port: Omit<PolicyPort, 'protocol'>): PolicyPort {
+  const full: PolicyPort = Object.freeze({ protocol: REGISTRY_PROTOCOL, ...port });
+  Object.defineProperty(policy, KEYS.port, { value: full });
+  return full;
+}
+
+/** Does the value carry a port (of any protocol)? */
+export function hasPort(value: unknown): boolean {
+  const port = brandOf(value, KEYS.port);
+  return typeof port === 'object' && port !== null;
+}
+
+/**
+ * The port of a policy from any copy of this package. A policy of another protocol is refused
+ * with ERR_TLS_POLICY_INCOMPATIBLE_COPY: its shapes may differ from what this engine expects.
+ */
+export function portOf(policy: object): PolicyPort {
+  const port = brandOf(policy, KEYS.port) as Partial<PolicyPort> | undefined;
+  if (port === undefined || port === null || port.protocol !== REGISTRY_PROTOCOL) {
+    throw incompatible(port?.protocol, undefined);
+  }
+  return port as PolicyPort;
+}
+
+/** The port of the policy an agent or dispatcher made by this package enforces, if any. */
+export function portOfClient(client: unknown): PolicyPort | undefined {
+  const policy = brandOf(client, KEYS.policyOf);
+  return typeof policy === 'object' && policy !== null && hasPort(policy) ? portOf(policy) : undefined;
 }

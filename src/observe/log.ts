@@ -1,6 +1,7 @@
 import type { Debugger } from 'debug';
 import { requireFromHere } from '../support/optional-require.js';
 import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
+import { safeField } from '../policy/violations.js';
 
 // Namespaces: enable with DEBUG=m365-tls-policy:* (a library never calls debug.enable()).
 // `debug` is loaded on first use, not at import: loading it (and its terminal probing) costs
@@ -20,18 +21,6 @@ function load(): { violation: Debugger; connection: Debugger } {
 export const violationLog = (): Debugger => load().violation;
 /** One line per in-scope connection that passed. */
 export const connectionLog = (): Debugger => load().connection;
-
-// Host names, server names and codes reach the log; some are chosen by the peer or by whoever
-// built the request. Anything outside this plain set is JSON-quoted, so a CR/LF or an ANSI
-// escape can never start a new, forged log line; long values are cut.
-const PLAIN = /^[A-Za-z0-9._:*()[\]-]{1,253}$/u;
-
-export function safeField(value: unknown): string {
-  const text = String(value);
-  if (PLAIN.test(text)) return text;
-  const cut = text.length > 253 ? `${text.slice(0, 253)}...` : text;
-  return JSON.stringify(cut).replace(/[\u0080-\uffff]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function line(fields: Readonly<Record<string, unknown>>): string {
   const parts: string[] = [];

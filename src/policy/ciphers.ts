@@ -4,7 +4,7 @@ import type { PolicyConfig } from './options.js';
 /**
  * TLS 1.2 suites of the `'strong'` policy: ECDHE key exchange (forward secrecy) with an AEAD
  * cipher. Microsoft 365 front ends and Azure Front Door all offer the ECDHE-RSA-AES-GCM pair,
- * so this set works with every Microsoft 365 endpoint (shared/M365.md, cipher tables).
+ * so this set works with every Microsoft 365 endpoint (docs/policy.md).
  */
 export const STRONG_TLS12_CIPHERS: readonly string[] = Object.freeze([
   'ECDHE-ECDSA-AES256-GCM-SHA384',

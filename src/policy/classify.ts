@@ -1,14 +1,24 @@
-import type { TlsPolicyErrorCode, ViolationKind } from './types.js';
+import type { ViolationKind } from './types.js';
 
-/** The policy reading of a Node.js TLS failure. */
+/** The policy reading of a Node.js TLS failure (its error code comes from the violation's kind). */
 export interface Classification {
-  readonly kind: ViolationKind;
-  readonly code: TlsPolicyErrorCode;
+  readonly kind: FailureKind;
   readonly nodeCode: string;
+  /** What it means, in words for the violation message. */
+  readonly detail: string;
 }
 
+type FailureKind = Extract<ViolationKind, 'legacy-server' | 'downgrade-attack' | 'weak-cipher' | 'unverified-peer'>;
+
+const DETAIL: Readonly<Record<FailureKind, string>> = {
+  'legacy-server': 'the server only speaks a TLS version below the policy floor',
+  'downgrade-attack': 'the handshake was tampered with on the path (downgrade attempt)',
+  'weak-cipher': 'no cipher suite in common with the policy (the server offers only suites outside it)',
+  'unverified-peer': 'the server certificate failed verification',
+};
+
 // By error code only, never by message text: messages change between OpenSSL releases, codes
-// are Node's contract. Table: shared/M365.md, "How Node reports TLS failures".
+// are Node's contract. The table is in docs/violations.md.
 const VERSION_CODES = [
   'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', // the server answered our floor with a protocol_version alert
   'ERR_SSL_UNSUPPORTED_PROTOCOL', // the server picked a version below our floor
@@ -62,11 +72,11 @@ const UNVERIFIED_CODES = [
   'ERR_TLS_CERT_ALTNAME_FORMAT',
 ];
 
-const TABLE = new Map<string, Omit<Classification, 'nodeCode'>>([
-  ...VERSION_CODES.map((c) => [c, { kind: 'legacy-server', code: 'ERR_TLS_POLICY_VERSION' }] as const),
-  ...DOWNGRADE_CODES.map((c) => [c, { kind: 'downgrade-attack', code: 'ERR_TLS_POLICY_DOWNGRADE' }] as const),
-  ...CIPHER_CODES.map((c) => [c, { kind: 'weak-cipher', code: 'ERR_TLS_POLICY_CIPHER' }] as const),
-  ...UNVERIFIED_CODES.map((c) => [c, { kind: 'unverified-peer', code: 'ERR_TLS_POLICY_UNVERIFIED' }] as const),
+const TABLE = new Map<string, FailureKind>([
+  ...VERSION_CODES.map((c) => [c, 'legacy-server'] as const),
+  ...DOWNGRADE_CODES.map((c) => [c, 'downgrade-attack'] as const),
+  ...CIPHER_CODES.map((c) => [c, 'weak-cipher'] as const),
+  ...UNVERIFIED_CODES.map((c) => [c, 'unverified-peer'] as const),
 ]);
 
 /**
@@ -77,8 +87,8 @@ export function classifyTlsError(error: unknown, policyNarrowedCiphers: boolean)
   if (typeof error !== 'object' || error === null) return undefined;
   const nodeCode = (error as { code?: unknown }).code;
   if (typeof nodeCode !== 'string') return undefined;
-  const entry = TABLE.get(nodeCode);
-  if (entry === undefined) return undefined;
-  if (entry.kind === 'weak-cipher' && !policyNarrowedCiphers) return undefined;
-  return { ...entry, nodeCode };
+  const kind = TABLE.get(nodeCode);
+  if (kind === undefined) return undefined;
+  if (kind === 'weak-cipher' && !policyNarrowedCiphers) return undefined;
+  return { kind, nodeCode, detail: DETAIL[kind] };
 }

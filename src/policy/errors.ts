@@ -1,9 +1,12 @@
 import type { PolicyViolation, TlsPolicyErrorCode } from './types.js';
 
-// Branded with a registry symbol (not a module-local one) so that `instanceof` and
-// `isTlsPolicyError` hold across the ESM and CommonJS copies of this package, or a bundled
-// copy next to an npm one: each copy has its own class object, but they share this symbol.
-const BRAND = Symbol.for('m365-tls-policy.TlsPolicyError');
+/**
+ * Branded with a registry symbol (not a module-local one) so that `instanceof` and
+ * `isTlsPolicyError` hold across the ESM and CommonJS copies of this package, or a bundled
+ * copy next to an npm one: each copy has its own class object, but they share this symbol.
+ * Listed with the other registry keys in engine/registry.ts.
+ */
+export const ERROR_BRAND = Symbol.for('m365-tls-policy.TlsPolicyError');
 
 export interface TlsPolicyErrorInit {
   readonly host?: string | undefined;
@@ -26,7 +29,7 @@ export class TlsPolicyError extends Error {
     this.host = init.host;
     this.port = init.port;
     this.violations = Object.freeze([...(init.violations ?? [])]);
-    Object.defineProperty(this, BRAND, { value: true });
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -36,7 +39,7 @@ export class TlsPolicyError extends Error {
 
 /** True for a {@link TlsPolicyError} from any copy of this package. */
 export function isTlsPolicyError(value: unknown): value is TlsPolicyError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
 }
 
 /** A bad policy option or argument: names the option and what is allowed. */

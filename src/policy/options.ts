@@ -45,7 +45,15 @@ const KNOWN_KEYS: Record<keyof TlsPolicyOptions, true> = {
 };
 const ALLOWED = Object.keys(KNOWN_KEYS).join(', ');
 
-function oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[], fallback: T): T {
+/** The floors a policy can name, lowest first: the one list every entry point validates against. */
+export const TLS_FLOORS = ['TLSv1.2', 'TLSv1.3'] as const satisfies readonly TlsFloor[];
+export const MODES = ['enforce', 'report'] as const;
+
+/**
+ * One value among `allowed`, or `fallback` when unset; otherwise an ERR_TLS_POLICY_INVALID_OPTION
+ * naming `path` (an option path, an environment variable or a command-line flag) and the values.
+ */
+export function oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw invalidOption(path, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
@@ -78,8 +86,8 @@ export function resolvePolicyOptions(options: unknown): PolicyConfig {
   else if (Array.isArray(hosts)) scopeHosts = hosts as readonly string[];
   else throw invalidOption('policy.hosts', "'microsoft365', '*' or an array of host patterns", hosts);
   return Object.freeze({
-    minVersion: oneOf('policy.minVersion', o['minVersion'], ['TLSv1.2', 'TLSv1.3'] as const, 'TLSv1.2'),
-    mode: oneOf('policy.mode', o['mode'], ['enforce', 'report'] as const, 'enforce'),
+    minVersion: oneOf('policy.minVersion', o['minVersion'], TLS_FLOORS, 'TLSv1.2'),
+    mode: oneOf('policy.mode', o['mode'], MODES, 'enforce'),
     ciphers: oneOf('policy.ciphers', o['ciphers'], ['strong', 'node-default'] as const, 'strong'),
     insecureOptions: oneOf('policy.insecureOptions', o['insecureOptions'], ['override', 'refuse'] as const, 'override'),
     scope: compileScope(scopeHosts, stringList('policy.extraHosts', o['extraHosts'])),

@@ -30,7 +30,9 @@ export type TlsPolicyErrorCode =
   | 'ERR_TLS_POLICY_UNVERIFIED'
   | 'ERR_TLS_POLICY_INVALID_OPTION'
   /** An optional peer dependency that a feature needs (undici) is not installed. */
-  | 'ERR_TLS_POLICY_MISSING_DEPENDENCY';
+  | 'ERR_TLS_POLICY_MISSING_DEPENDENCY'
+  /** Two copies of this package that speak different registry protocols are loaded in one process. */
+  | 'ERR_TLS_POLICY_INCOMPATIBLE_COPY';
 
 /**
  * One thing that did not meet the policy. Holds no secrets by construction: host names,

@@ -1,5 +1,4 @@
 import { TlsPolicyError } from './errors.js';
-import { safeField } from '../observe/log.js';
 import type { PolicyViolation, TlsPolicyErrorCode, ViolationAction, ViolationKind } from './types.js';
 
 /** Where a violation happened: the facts a log line and an error message carry. */
@@ -11,7 +10,8 @@ export interface ViolationContext {
   readonly cipher?: string | undefined;
 }
 
-const CODE_OF: Readonly<Record<ViolationKind, TlsPolicyErrorCode>> = {
+/** The one kind → error code table. */
+export const CODE_OF: Readonly<Record<ViolationKind, TlsPolicyErrorCode>> = {
   'legacy-server': 'ERR_TLS_POLICY_VERSION',
   'below-floor': 'ERR_TLS_POLICY_VERSION',
   'downgrade-attack': 'ERR_TLS_POLICY_DOWNGRADE',
@@ -20,6 +20,31 @@ const CODE_OF: Readonly<Record<ViolationKind, TlsPolicyErrorCode>> = {
   'unverified-peer': 'ERR_TLS_POLICY_UNVERIFIED',
   'weak-runtime': 'ERR_TLS_POLICY_INSECURE_OPTIONS',
 };
+
+/** How the policy answers a violation it can act on: refuse the connection, or raise the options. */
+export type Response = 'block' | 'override';
+
+/**
+ * The one mode → action mapping. Report mode only ever reports; enforce mode blocks, or
+ * overrides where the violation is a caller's option the policy can raise to its own.
+ */
+export function actionFor(mode: 'enforce' | 'report', response: Response): ViolationAction {
+  if (mode === 'report') return 'reported';
+  return response === 'block' ? 'blocked' : 'overridden';
+}
+
+// Host names, server names and codes reach logs and messages; some are chosen by the peer or
+// by whoever built the request. Anything outside this plain set is JSON-quoted, so a CR/LF or
+// an ANSI escape can never start a new, forged log line; long values are cut.
+const PLAIN = /^[A-Za-z0-9._:*()[\]-]{1,253}$/u;
+
+/** A value made safe to print in one log line or message. */
+export function safeField(value: unknown): string {
+  const text = String(value);
+  if (PLAIN.test(text)) return text;
+  const cut = text.length > 253 ? `${text.slice(0, 253)}...` : text;
+  return JSON.stringify(cut).replace(/[\u0080-\uffff]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 export interface ViolationDetails {
   readonly kind: ViolationKind;

@@ -2,17 +2,18 @@ import * as http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import * as net from 'node:net';
 import tls from 'node:tls';
-import { GUARDED_BY, guardSocket, isGuarded, planConnection } from '../engine/connection-guard.js';
-import { POLICY_INTERNALS } from '../engine/port.js';
+import { planConnection, plannedBy } from '../engine/plan.js';
+import { portOf } from '../engine/port.js';
+import { sharedState } from '../engine/registry.js';
+import { guardSocket, isGuarded } from '../engine/socket-guard.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
+import type { TlsOptionsLike } from '../policy/tls-options.js';
+import { actionFor, makeViolation } from '../policy/violations.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import { auditRuntime } from './runtime-audit.js';
-import type { TlsOptionsLike } from '../policy/tls-options.js';
-import { makeViolation } from '../policy/violations.js';
 
 // One installation per process, shared by every copy of this package (ESM and CommonJS, or a
-// bundled copy): the state lives on globalThis under a registry symbol.
-const INSTALLED = Symbol.for('m365-tls-policy.installed');
+// bundled copy): it lives in the registry's shared state (engine/registry.ts).
 
 interface Installation {
   policy: TlsPolicy;
@@ -23,7 +24,7 @@ interface Installation {
   readonly uninstall: () => void;
 }
 
-type Global = typeof globalThis & { [INSTALLED]?: Installation };
+const installed = (): Installation | undefined => sharedState().installation as Installation | undefined;
 // Agent#addRequest is public in Node but absent from its type declarations.
 type AddRequest = (this: http.Agent, req: http.ClientRequest, options: http.RequestOptions, ...rest: unknown[]) => void;
 type AgentPrototype = { addRequest: AddRequest };
@@ -32,7 +33,7 @@ const agentPrototype = http.Agent.prototype as unknown as AgentPrototype;
 
 /** The installed policy, if any. */
 export function installedTlsPolicy(): TlsPolicy | undefined {
-  return (globalThis as Global)[INSTALLED]?.policy;
+  return installed()?.policy;
 }
 
 /**
@@ -44,8 +45,8 @@ export function installedTlsPolicy(): TlsPolicy | undefined {
  */
 export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions): () => void {
   const policy = toPolicy(policyOrOptions);
-  const g = globalThis as Global;
-  const existing = g[INSTALLED];
+  const state = sharedState();
+  const existing = installed();
   if (existing !== undefined) {
     existing.policy = policy;
     reportRuntime(policy);
@@ -55,16 +56,16 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
   const originalAddRequest = agentPrototype.addRequest;
 
   const patchedConnect = function connect(this: unknown, ...args: unknown[]): tls.TLSSocket {
-    const current = g[INSTALLED]?.policy;
+    const current = installed()?.policy;
     const { options, callback } = connectArgs(args);
     if (current === undefined) return originalConnect.call(tls, options, callback);
-    const internals = current[POLICY_INTERNALS];
+    const port = portOf(current);
     // Already watched by this policy (its agent or dispatcher made it): once is enough.
-    if ((options as Record<symbol, unknown>)[GUARDED_BY] === internals) return originalConnect.call(tls, options, callback);
-    const plan = planConnection(internals, options);
+    if (plannedBy(options, port)) return originalConnect.call(tls, options, callback);
+    const plan = planConnection(port, options);
     if (plan.refused !== undefined) return refusedSocket(plan.refused);
     const socket = originalConnect.call(tls, plan.options, callback);
-    guardSocket(internals, socket, plan);
+    guardSocket(port, socket, plan);
     return socket;
   };
 
@@ -83,8 +84,8 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
     originalAddRequest,
     patchedAddRequest,
     uninstall: () => {
-      if (g[INSTALLED] !== installation) return;
-      delete g[INSTALLED];
+      if (state.installation !== installation) return;
+      state.installation = undefined;
       // Put back what we replaced, unless someone wrapped it after us: then our wrapper stays
       // in their chain and passes straight through (no installation is found any more).
       if ((tls.connect as unknown) === patchedConnect) tls.connect = originalConnect as unknown as typeof tls.connect;
@@ -92,7 +93,7 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
       syncBuiltinESMExports();
     },
   };
-  g[INSTALLED] = installation;
+  state.installation = installation;
   tls.connect = patchedConnect as unknown as typeof tls.connect;
   agentPrototype.addRequest = patchedAddRequest;
   // `import { connect } from 'node:tls'` is a live binding only after this call.
@@ -151,8 +152,8 @@ function dropUnguardedFreeSockets(agent: http.Agent): boolean {
 function reportRuntime(policy: TlsPolicy): void {
   const findings = auditRuntime().filter((f) => f.severity === 'high' || f.severity === 'medium');
   if (findings.length === 0) return;
-  const action = policy.mode === 'enforce' ? 'overridden' : 'reported';
-  policy[POLICY_INTERNALS].emitViolations(
+  const action = actionFor(policy.mode, 'override');
+  portOf(policy).sink.violations(
     findings.map((f) => makeViolation({ host: '(process)' }, { kind: 'weak-runtime', detail: `${f.message}; fix: ${f.fix}`, options: [f.id], action })),
   );
 }

@@ -6,4 +6,4 @@ export { startTlsServer, type RecordedRequest, type TestTlsServer, type TestTlsS
 export { DOWNGRADE_ATTACKS, startDowngradeProxy, type DowngradeAttack, type DowngradeProxy, type DowngradeProxyOptions } from './downgrade-proxy.js';
 export { expectNegotiated, expectRefused, findTlsPolicyError } from './assertions.js';
 export { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
-export { assertTlsPolicy, checkTlsPolicy } from '../check.js';
+export { assertTlsPolicy, checkTlsPolicy } from '../tls-policy.js';

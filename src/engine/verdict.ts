@@ -1,0 +1,65 @@
+import type * as tls from 'node:tls';
+import { classifyTlsError } from '../policy/classify.js';
+import type { TlsPolicyError } from '../policy/errors.js';
+import { actionFor, makeViolation, policyError, withAction } from '../policy/violations.js';
+import type { ConnectionPlan } from './plan.js';
+import type { PolicyPort } from './port.js';
+import { certificateInScope, inspectSocket } from './socket-checks.js';
+
+/**
+ * The verdict on a finished handshake of a planned connection: emits the violations (or the
+ * 'secure' event) and returns the error to destroy the socket with, or undefined to let it
+ * carry data. Fails closed: if the check itself throws, the connection is refused.
+ */
+export function judgeHandshake(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan): TlsPolicyError | undefined {
+  try {
+    return verifyHandshake(port, socket, plan);
+  } catch (error) {
+    // A throwing getter or an odd certificate: the policy cannot tell, so it refuses.
+    const v = makeViolation(plan.ctx, {
+      kind: 'unverified-peer',
+      detail: 'the policy could not verify the handshake, so it refused the connection',
+      action: actionFor(port.config.mode, 'block'),
+    });
+    port.sink.violations([v]);
+    return v.action === 'blocked' ? policyError([v], error) : undefined;
+  }
+}
+
+function verifyHandshake(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan): TlsPolicyError | undefined {
+  const { config } = port;
+  if (!plan.inScope && !certificateInScope(socket, config)) return undefined;
+  // Node has already checked the name of hardened connections; anything that ran on the
+  // caller's options (report mode, scope known only from the certificate) is checked here.
+  const { ctx, violations } = inspectSocket(socket, config, plan.ctx, !plan.hardened);
+  if (violations.length > 0) {
+    const acted = withAction(violations, actionFor(config.mode, 'block'));
+    port.sink.violations(acted);
+    if (config.mode === 'enforce') return policyError(acted);
+  }
+  port.sink.secure({
+    host: ctx.host,
+    port: ctx.port,
+    servername: ctx.servername,
+    protocol: ctx.protocol ?? 'unknown',
+    cipher: ctx.cipher ?? 'unknown',
+    sessionReused: socket.isSessionReused(),
+    cipherStandardName: socket.getCipher()?.standardName,
+    time: new Date().toISOString(),
+  });
+  return undefined;
+}
+
+/**
+ * A handshake failure of a planned in-scope connection, read by the policy: reported, and
+ * replaced by a TlsPolicyError (Node's error as its `cause`) when enforcing. Failures the
+ * policy has nothing to say about (DNS, refused, reset) come back unchanged.
+ */
+export function failureToViolation(port: PolicyPort, plan: ConnectionPlan, error: Error): Error {
+  const { config } = port;
+  const reading = classifyTlsError(error, config.mode === 'enforce' && config.ciphers === 'strong');
+  if (reading === undefined) return error;
+  const v = makeViolation(plan.ctx, { kind: reading.kind, detail: reading.detail, nodeCode: reading.nodeCode, action: actionFor(config.mode, 'block') });
+  port.sink.violations([v]);
+  return v.action === 'blocked' ? policyError([v], error) : error;
+}
