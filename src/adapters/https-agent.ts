@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { planConnection } from '../engine/plan.js';
-import { portOf } from '../engine/port.js';
+import { portOf, type PolicyPort } from '../engine/port.js';
 import { brandOf, KEYS } from '../engine/registry.js';
 import { guardSocket } from '../engine/socket-guard.js';
 import { invalidOption } from '../policy/errors.js';
@@ -41,12 +41,15 @@ type ConnectCallback = (err: Error | null, stream: Duplex) => void;
  */
 class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
   readonly #policy: TlsPolicy;
+  readonly #port: PolicyPort;
   readonly #proxy: ProxyOption;
   readonly #proxyTls: tls.ConnectionOptions | undefined;
 
   constructor(options: https.AgentOptions, policy: TlsPolicy, proxy: ProxyOption, proxyTls: tls.ConnectionOptions | undefined) {
     super(options);
     this.#policy = policy;
+    // At creation, so a policy from an incompatible copy of the package fails here, not per request.
+    this.#port = portOf(policy);
     this.#proxy = proxy;
     this.#proxyTls = proxyTls;
     Object.defineProperty(this, KEYS.policyOf, { value: policy, enumerable: false });
@@ -58,7 +61,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
   }
 
   override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
-    const policyPort = portOf(this.#policy);
+    const policyPort = this.#port;
     const plan = planConnection(policyPort, options as TlsOptionsLike);
     if (plan.refused !== undefined) {
       if (callback === undefined) throw plan.refused;

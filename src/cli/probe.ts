@@ -73,13 +73,13 @@ export interface ProbeOptions {
 
 interface Handshake {
   ok: boolean;
-  code?: string;
-  message?: string;
-  protocol?: string;
-  cipher?: string;
-  authorized?: boolean;
-  authorizationError?: string;
-  cert?: X509Certificate;
+  code?: string | undefined;
+  message?: string | undefined;
+  protocol?: string | undefined;
+  cipher?: string | undefined;
+  authorized?: boolean | undefined;
+  authorizationError?: string | undefined;
+  cert?: X509Certificate | undefined;
 }
 
 // Codes that mean "nothing TLS answered here": the target, not a version, failed.

@@ -74,12 +74,12 @@ export interface PolicyReport {
 /** Emitted as `'secure'` for each in-scope connection that passed the policy. */
 export interface SecureConnectionEvent {
   readonly host: string;
-  readonly port?: number;
-  readonly servername?: string;
+  readonly port?: number | undefined;
+  readonly servername?: string | undefined;
   readonly protocol: string;
   readonly cipher: string;
   readonly sessionReused: boolean;
   /** The IANA name of the cipher suite (`TLS_AES_128_GCM_SHA256`), as OpenTelemetry wants it. */
-  readonly cipherStandardName?: string;
+  readonly cipherStandardName?: string | undefined;
   readonly time: string;
 }

@@ -45,6 +45,7 @@ export function installedTlsPolicy(): TlsPolicy | undefined {
  */
 export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions): () => void {
   const policy = toPolicy(policyOrOptions);
+  portOf(policy); // a policy from an incompatible copy of the package is refused here
   const state = sharedState();
   const existing = installed();
   if (existing !== undefined) {

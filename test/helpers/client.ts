@@ -4,7 +4,7 @@ import { CA, lookup } from './fixtures.js';
 
 export interface Outcome {
   ok: boolean;
-  status?: number;
+  status?: number | undefined;
   body?: string;
   protocol?: string | null;
   reusedSocket?: boolean;

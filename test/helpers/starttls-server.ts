@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CERTS } from './fixtures.js';
-import { listenOnLoopback, track } from '../../src/testing/loopback.js';
+import { listenOnLoopback } from '../../src/testing/loopback.js';
 import type { Version } from './tls-server.js';
 
 /** What a line-based protocol does with one line: answer, start TLS, or close. */
