@@ -2,16 +2,23 @@
 // agent; prints requests per second. Run with or without --import m365-tls-policy/register.
 import * as https from 'node:https';
 
-const lookup = (_h, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+const lookup = (_h, o, cb) => (o?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
 const n = Number(process.env.N);
-const get = () => new Promise((resolve, reject) => {
-  https.get({ host: 'graph.microsoft.com', port: Number(process.env.PORT), ca: process.env.CA, lookup }, (res) => {
-    res.resume();
-    res.on('end', resolve);
-  }).on('error', reject);
-});
+const get = () =>
+  new Promise((resolve, reject) => {
+    https
+      .get({ host: 'graph.microsoft.com', port: Number(process.env.PORT), ca: process.env.CA, lookup }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+      .on('error', reject);
+  });
 let next = 0;
 const start = process.hrtime.bigint();
-await Promise.all(Array.from({ length: 8 }, async () => { while (next++ < n) await get(); }));
+await Promise.all(
+  Array.from({ length: 8 }, async () => {
+    while (next++ < n) await get();
+  }),
+);
 process.stdout.write(String(n / (Number(process.hrtime.bigint() - start) / 1e9)));
 https.globalAgent.destroy();

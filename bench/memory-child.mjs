@@ -2,19 +2,30 @@
 import * as https from 'node:https';
 import { createHttpsAgent } from 'm365-tls-policy';
 
-const lookup = (_h, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+const lookup = (_h, o, cb) => (o?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
 const agent = process.env.WHICH === 'policy' ? createHttpsAgent() : new https.Agent({ keepAlive: true, minVersion: 'TLSv1.2' });
-const get = () => new Promise((resolve, reject) => {
-  https.get({ host: 'graph.microsoft.com', port: Number(process.env.PORT), ca: process.env.CA, lookup, agent }, (res) => {
-    res.resume();
-    res.on('end', resolve);
-  }).on('error', reject);
-});
+const get = () =>
+  new Promise((resolve, reject) => {
+    https
+      .get({ host: 'graph.microsoft.com', port: Number(process.env.PORT), ca: process.env.CA, lookup, agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+      .on('error', reject);
+  });
 const run = async (n) => {
   let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => { while (next++ < n) await get(); }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next++ < n) await get();
+    }),
+  );
 };
-const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
+const heap = () => {
+  globalThis.gc();
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
+};
 const scale = Number(process.env.SCALE ?? 1);
 await run(Math.round(1000 * scale));
 const warm = heap();

@@ -11,24 +11,30 @@ import { parseArgs } from 'node:util';
 import { Agent as UndiciAgent } from 'undici';
 import { checkTlsPolicy, createFetchDispatcher, createHttpsAgent, createTlsPolicy } from 'm365-tls-policy';
 
-const { values: args } = parseArgs({ options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' }, smoke: { type: 'boolean' } } });
+const { values: args } = parseArgs({
+  options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' }, smoke: { type: 'boolean' } },
+});
 // --smoke: one tiny round of everything, to prove the bench still runs (the test suite does).
 const ROUNDS = args.smoke ? 1 : args.quick ? 3 : 11;
 const SCALE = args.smoke ? 0.05 : 1;
-const log = (line) => { if (!args.json) process.stdout.write(`${line}\n`); };
+const log = (line) => {
+  if (!args.json) process.stdout.write(`${line}\n`);
+};
 
 const server = spawn(process.execPath, [new URL('./server.mjs', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
 const info = await new Promise((resolve) => server.stdout.once('data', (d) => resolve(JSON.parse(String(d)))));
-const lookup = (_h, o, cb) => (o && o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+const lookup = (_h, o, cb) => (o?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function get(agent, port) {
   return new Promise((resolve, reject) => {
-    https.get({ host: 'graph.microsoft.com', port, agent, ca: info.ca, lookup }, (res) => {
-      const reused = res.socket.isSessionReused();
-      res.resume();
-      res.on('end', () => resolve(reused));
-    }).on('error', reject);
+    https
+      .get({ host: 'graph.microsoft.com', port, agent, ca: info.ca, lookup }, (res) => {
+        const reused = res.socket.isSessionReused();
+        res.resume();
+        res.on('end', () => resolve(reused));
+      })
+      .on('error', reject);
   });
 }
 
@@ -37,7 +43,11 @@ async function rate(n, concurrency, send) {
   n = Math.max(concurrency, Math.round(n * SCALE));
   let next = 0;
   const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < n) await send(); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < n) await send();
+    }),
+  );
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
@@ -53,7 +63,16 @@ async function sideBySide(name, { n, concurrency, baseline, policy }) {
   for (let round = -1; round < ROUNDS; round++) {
     // ABBA order: which of the two runs first alternates, so neither always inherits the
     // other's garbage or warms the server for it.
-    const order = round % 2 === 0 ? [[baseline, b], [policy, p]] : [[policy, p], [baseline, b]];
+    const order =
+      round % 2 === 0
+        ? [
+            [baseline, b],
+            [policy, p],
+          ]
+        : [
+            [policy, p],
+            [baseline, b],
+          ];
     for (const [make, into] of order) {
       const client = make();
       const r = await rate(round < 0 ? Math.min(n, 200) : n, concurrency, client.send);
@@ -68,8 +87,16 @@ async function sideBySide(name, { n, concurrency, baseline, policy }) {
 function report(name, b, p) {
   const perRound = b.map((x, i) => p[i] / x).sort((x, y) => x - y);
   const q = (f) => perRound[Math.min(perRound.length - 1, Math.floor(f * perRound.length))];
-  const row = { scenario: name, baseline: median(b), policy: median(p), ratio: median(p) / median(b), roundRatios: { p25: q(0.25), p75: q(0.75) } };
-  log(`${name.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}   ${row.roundRatios.p25.toFixed(2)}-${row.roundRatios.p75.toFixed(2)}`);
+  const row = {
+    scenario: name,
+    baseline: median(b),
+    policy: median(p),
+    ratio: median(p) / median(b),
+    roundRatios: { p25: q(0.25), p75: q(0.75) },
+  };
+  log(
+    `${name.padEnd(44)} ${row.baseline.toFixed(0).padStart(8)} ${row.policy.toFixed(0).padStart(8)} ${row.ratio.toFixed(3).padStart(7)}   ${row.roundRatios.p25.toFixed(2)}-${row.roundRatios.p75.toFixed(2)}`,
+  );
   return row;
 }
 
@@ -79,29 +106,58 @@ const fetchClient = (dispatcher, port) => ({
   close: () => dispatcher.close(),
 });
 
-log(`m365-tls-policy bench, ${new Date().toISOString()}, Node.js ${process.version}, OpenSSL ${process.versions.openssl}, ${ROUNDS} rounds each`);
-log(`${'scenario (requests/s, median)'.padEnd(44)} ${'baseline'.padStart(8)} ${'policy'.padStart(8)} ${'ratio'.padStart(7)}   per-round ratios p25-p75`);
-const results = { date: new Date().toISOString(), node: process.version, openssl: process.versions.openssl, rounds: ROUNDS, throughput: [], micro: {}, resumption: {}, memory: {}, importMs: 0 };
+log(
+  `m365-tls-policy bench, ${new Date().toISOString()}, Node.js ${process.version}, OpenSSL ${process.versions.openssl}, ${ROUNDS} rounds each`,
+);
+log(
+  `${'scenario (requests/s, median)'.padEnd(44)} ${'baseline'.padStart(8)} ${'policy'.padStart(8)} ${'ratio'.padStart(7)}   per-round ratios p25-p75`,
+);
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  openssl: process.versions.openssl,
+  rounds: ROUNDS,
+  throughput: [],
+  micro: {},
+  resumption: {},
+  memory: {},
+  importMs: 0,
+};
 
-for (const [label, port] of [['TLS 1.3', info.tls13], ['TLS 1.2', info.tls12]]) {
-  results.throughput.push(await sideBySide(`https keep-alive, ${label}`, {
-    n: 2000, concurrency: 8,
-    baseline: () => httpsClient(new https.Agent({ keepAlive: true, minVersion: 'TLSv1.2' }), port),
-    policy: () => httpsClient(createHttpsAgent(), port),
-  }));
+for (const [label, port] of [
+  ['TLS 1.3', info.tls13],
+  ['TLS 1.2', info.tls12],
+]) {
+  results.throughput.push(
+    await sideBySide(`https keep-alive, ${label}`, {
+      n: 2000,
+      concurrency: 8,
+      baseline: () => httpsClient(new https.Agent({ keepAlive: true, minVersion: 'TLSv1.2' }), port),
+      policy: () => httpsClient(createHttpsAgent(), port),
+    }),
+  );
 }
-for (const [label, port] of [['TLS 1.3', info.tls13], ['TLS 1.2', info.tls12]]) {
-  results.throughput.push(await sideBySide(`https new connection per request, ${label}`, {
-    n: 300, concurrency: 4,
-    baseline: () => httpsClient(new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' }), port),
-    policy: () => httpsClient(createHttpsAgent({ keepAlive: false }), port),
-  }));
+for (const [label, port] of [
+  ['TLS 1.3', info.tls13],
+  ['TLS 1.2', info.tls12],
+]) {
+  results.throughput.push(
+    await sideBySide(`https new connection per request, ${label}`, {
+      n: 300,
+      concurrency: 4,
+      baseline: () => httpsClient(new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' }), port),
+      policy: () => httpsClient(createHttpsAgent({ keepAlive: false }), port),
+    }),
+  );
 }
-results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
-  n: 2000, concurrency: 8,
-  baseline: () => fetchClient(new UndiciAgent({ connect: { ca: info.ca, lookup } }), info.tls13),
-  policy: () => fetchClient(createFetchDispatcher({ connect: { ca: info.ca, lookup } }), info.tls13),
-}));
+results.throughput.push(
+  await sideBySide('fetch keep-alive, TLS 1.3', {
+    n: 2000,
+    concurrency: 8,
+    baseline: () => fetchClient(new UndiciAgent({ connect: { ca: info.ca, lookup } }), info.tls13),
+    policy: () => fetchClient(createFetchDispatcher({ connect: { ca: info.ca, lookup } }), info.tls13),
+  }),
+);
 
 // Process-wide install: each round is a pair of child processes, with and without the register module.
 {
@@ -109,7 +165,12 @@ results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
   const run = (withPolicy) =>
     new Promise((resolve, reject) => {
       const args = [...(withPolicy ? ['--import', 'm365-tls-policy/register'] : []), child];
-      execFile(process.execPath, args, { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: String(Math.round(2000 * SCALE)) } }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
+      execFile(
+        process.execPath,
+        args,
+        { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: String(Math.round(2000 * SCALE)) } },
+        (error, stdout) => (error ? reject(error) : resolve(Number(stdout))),
+      );
     });
   const b = [];
   const p = [];
@@ -179,22 +240,39 @@ results.throughput.push(await sideBySide('fetch keep-alive, TLS 1.3', {
   };
   results.reuse = { baseline: await reuse(new https.Agent({ keepAlive: true })), policy: await reuse(createHttpsAgent()) };
   log('');
-  log(`TLS 1.2 session resumption on reconnects: baseline ${(results.resumption.baseline * 100).toFixed(0)}%, policy ${(results.resumption.policy * 100).toFixed(0)}%`);
+  log(
+    `TLS 1.2 session resumption on reconnects: baseline ${(results.resumption.baseline * 100).toFixed(0)}%, policy ${(results.resumption.policy * 100).toFixed(0)}%`,
+  );
   log(`sockets reused, 200 sequential keep-alive requests: baseline ${results.reuse.baseline}, policy ${results.reuse.policy}`);
 }
 
 // Heap and handles after 10,000 requests (a child each, started with --expose-gc).
 {
   const child = new URL('./memory-child.mjs', import.meta.url).pathname;
-  const measure = (which) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', child], { env: { ...process.env, WHICH: which, PORT: String(info.tls13), CA: info.ca, SCALE: String(SCALE) } }).toString());
+  const measure = (which) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', child], {
+        env: { ...process.env, WHICH: which, PORT: String(info.tls13), CA: info.ca, SCALE: String(SCALE) },
+      }).toString(),
+    );
   results.memory = { baseline: measure('baseline'), policy: measure('policy') };
   const m = results.memory;
-  log(`heap after 10,000 requests (after GC): baseline ${(m.baseline.heapUsed / 1e6).toFixed(1)} MB, policy ${(m.policy.heapUsed / 1e6).toFixed(1)} MB; growth from 1,000 to 10,000: baseline ${(m.baseline.growth / 1e6).toFixed(2)} MB, policy ${(m.policy.growth / 1e6).toFixed(2)} MB; open handles: baseline ${m.baseline.handles}, policy ${m.policy.handles}`);
+  log(
+    `heap after 10,000 requests (after GC): baseline ${(m.baseline.heapUsed / 1e6).toFixed(1)} MB, policy ${(m.policy.heapUsed / 1e6).toFixed(1)} MB; growth from 1,000 to 10,000: baseline ${(m.baseline.growth / 1e6).toFixed(2)} MB, policy ${(m.policy.growth / 1e6).toFixed(2)} MB; open handles: baseline ${m.baseline.handles}, policy ${m.policy.handles}`,
+  );
 }
 
 // Time to import the main entry (fresh process each time).
 {
-  const times = Array.from({ length: ROUNDS }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', "const t = process.hrtime.bigint(); await import('m365-tls-policy'); console.log(Number(process.hrtime.bigint() - t) / 1e6)"]).toString()));
+  const times = Array.from({ length: ROUNDS }, () =>
+    Number(
+      execFileSync(process.execPath, [
+        '--input-type=module',
+        '-e',
+        "const t = process.hrtime.bigint(); await import('m365-tls-policy'); console.log(Number(process.hrtime.bigint() - t) / 1e6)",
+      ]).toString(),
+    ),
+  );
   results.importMs = median(times);
   log(`import of the main entry: ${results.importMs.toFixed(1)} ms (median of ${ROUNDS})`);
 }

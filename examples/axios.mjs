@@ -8,7 +8,10 @@ const client = axios.create({ httpsAgent: createHttpsAgent({ ca, lookup }), prox
 assertTlsPolicy(client.defaults.httpsAgent); // what a unit test would do: throws on a weak agent
 console.log('assertTlsPolicy(client.defaults.httpsAgent): passed');
 
-for (const [min, max] of [['TLSv1.1', 'TLSv1.1'], ['TLSv1.3', 'TLSv1.3']]) {
+for (const [min, max] of [
+  ['TLSv1.1', 'TLSv1.1'],
+  ['TLSv1.3', 'TLSv1.3'],
+]) {
   const server = await startLocalM365(min, max);
   try {
     const { data } = await client.get(`https://graph.microsoft.com:${server.port}/v1.0/me`);

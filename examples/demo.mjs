@@ -51,7 +51,10 @@ const viaFetch = async (t) => {
 
 let allowed = 0;
 let refused = 0;
-for (const [client, call] of [['https agent', viaHttps], ['fetch dispatcher', viaFetch]]) {
+for (const [client, call] of [
+  ['https agent', viaHttps],
+  ['fetch dispatcher', viaFetch],
+]) {
   console.log(`\n== ${client}`);
   for (const t of targets) {
     try {
@@ -66,7 +69,9 @@ for (const [client, call] of [['https agent', viaHttps], ['fetch dispatcher', vi
     }
   }
 }
-console.log(`\n${allowed} allowed, ${refused} refused; bytes the refused servers received: ${servers[0].bytesReceived + servers[1].bytesReceived + attacked.bytesReceived}`);
+console.log(
+  `\n${allowed} allowed, ${refused} refused; bytes the refused servers received: ${servers[0].bytesReceived + servers[1].bytesReceived + attacked.bytesReceived}`,
+);
 agent.destroy();
 await dispatcher.close();
 await Promise.all([...servers.map((s) => s.close()), attacker.close(), attacked.close()]);

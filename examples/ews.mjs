@@ -12,7 +12,7 @@ let reached;
 policy.on('secure', (e) => (reached = e.protocol));
 await tryLegacyAndModern('EWS', policy, async (port) => {
   const service = new ExchangeService(ExchangeVersion.Exchange2016);
-  service.Credentials = new OAuthCredentials('eyJ0eXAiOiJKV1QifQ.e30.example') // a token in JWT shape (the library checks);
+  service.Credentials = new OAuthCredentials('eyJ0eXAiOiJKV1QifQ.e30.example'); // a token in JWT shape (the library checks);
   service.Url = new Uri(`https://outlook.office365.com:${port}/EWS/Exchange.asmx`);
   reached = undefined;
   // The stand-in is not Exchange: the SOAP call fails on its answer, but only after the request

@@ -10,16 +10,24 @@ const agent = createHttpsAgent({ policy });
 function getMe(port) {
   return new Promise((resolve, reject) => {
     https
-      .get({ host: 'graph.microsoft.com', port, path: '/v1.0/me', agent, ca, lookup, headers: { authorization: 'Bearer <token>' } }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve(JSON.parse(body)));
-      })
+      .get(
+        { host: 'graph.microsoft.com', port, path: '/v1.0/me', agent, ca, lookup, headers: { authorization: 'Bearer <token>' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve(JSON.parse(body)));
+        },
+      )
       .on('error', reject);
   });
 }
 
-for (const [min, max] of [['TLSv1', 'TLSv1'], ['TLSv1.1', 'TLSv1.1'], ['TLSv1.2', 'TLSv1.2'], ['TLSv1.2', 'TLSv1.3']]) {
+for (const [min, max] of [
+  ['TLSv1', 'TLSv1'],
+  ['TLSv1.1', 'TLSv1.1'],
+  ['TLSv1.2', 'TLSv1.2'],
+  ['TLSv1.2', 'TLSv1.3'],
+]) {
   const server = await startLocalM365(min, max);
   console.log(`graph.microsoft.com speaking ${min}..${max}:`);
   try {

@@ -7,7 +7,9 @@ import { ca, startLocalMail, tryLegacyAndModern } from './local-m365.mjs';
 const policy = createTlsPolicy();
 const transport = {
   connect: (o, onConnect) =>
-    o.secure ? policy.tlsConnect({ ...o.tls, host: o.host, port: o.port, servername: o.servername }, onConnect) : net.connect({ host: o.host, port: o.port }, onConnect),
+    o.secure
+      ? policy.tlsConnect({ ...o.tls, host: o.host, port: o.port, servername: o.servername }, onConnect)
+      : net.connect({ host: o.host, port: o.port }, onConnect),
   upgrade: (socket, o, onSecure) => policy.tlsConnect({ ...o.tls, socket, host: o.host, servername: o.servername }, onSecure),
 };
 await tryLegacyAndModern(

@@ -14,14 +14,22 @@ export const ca = TESTING_CA;
 
 /** Sends every host name to 127.0.0.1, keeping the name for SNI and certificate checks. */
 export const lookup = (_host, options, callback) =>
-  options && options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
+  options?.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
 
 // One JSON handler plays Graph (/me) and Entra (OpenID metadata and the token endpoint).
 function handle(req, res) {
   const base = `https://login.microsoftonline.com:${req.socket.localPort}/contoso.example`;
   res.setHeader('content-type', 'application/json');
   if (req.url.includes('openid-configuration')) {
-    res.end(JSON.stringify({ issuer: `${base}/v2.0`, token_endpoint: `${base}/oauth2/v2.0/token`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`, end_session_endpoint: `${base}/oauth2/v2.0/logout`, jwks_uri: `${base}/discovery/v2.0/keys` }));
+    res.end(
+      JSON.stringify({
+        issuer: `${base}/v2.0`,
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+      }),
+    );
   } else if (req.url.includes('/token')) {
     res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'example-token' }));
   } else {
@@ -72,25 +80,41 @@ export async function startLocalMail(kind, minVersion, maxVersion = minVersion) 
   });
   let inData = false;
   const smtp = (line, secure) => {
-    if (inData) return line === '.' ? ((inData = false), { send: '250 2.6.0 Queued\r\n' }) : {};
+    if (inData) {
+      if (line !== '.') return {};
+      inData = false;
+      return { send: '250 2.6.0 Queued\r\n' };
+    }
     const verb = line.split(' ')[0].toUpperCase();
-    if (verb === 'EHLO') return { send: `250-smtp.office365.com\r\n${secure ? '250-AUTH LOGIN PLAIN' : '250-STARTTLS'}\r\n250 SIZE 157286400\r\n` };
+    if (verb === 'EHLO')
+      return { send: `250-smtp.office365.com\r\n${secure ? '250-AUTH LOGIN PLAIN' : '250-STARTTLS'}\r\n250 SIZE 157286400\r\n` };
     if (verb === 'STARTTLS') return { send: '220 2.0.0 Ready\r\n', upgrade: true };
     if (verb === 'AUTH') return { send: '235 2.7.0 Authenticated\r\n' };
-    if (verb === 'DATA') return (inData = true), { send: '354 Go ahead\r\n' };
+    if (verb === 'DATA') {
+      inData = true;
+      return { send: '354 Go ahead\r\n' };
+    }
     if (verb === 'QUIT') return { send: '221 2.0.0 Bye\r\n' };
     return { send: '250 2.1.0 OK\r\n' };
   };
   const imap = (line, secure) => {
     const [tag, command = ''] = line.split(' ');
     const upper = command.toUpperCase();
-    if (upper === 'CAPABILITY') return { send: `* CAPABILITY IMAP4rev1 ${secure ? 'AUTH=PLAIN' : 'STARTTLS LOGINDISABLED'}\r\n${tag} OK done\r\n` };
+    if (upper === 'CAPABILITY')
+      return { send: `* CAPABILITY IMAP4rev1 ${secure ? 'AUTH=PLAIN' : 'STARTTLS LOGINDISABLED'}\r\n${tag} OK done\r\n` };
     if (upper === 'STARTTLS') return { send: `${tag} OK Begin TLS negotiation now.\r\n`, upgrade: true };
     if (upper === 'LOGOUT') return { send: `* BYE\r\n${tag} OK done\r\n` };
     return { send: `${tag} OK done\r\n` };
   };
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: server.address().port, close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve); }) };
+  return {
+    port: server.address().port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(resolve);
+      }),
+  };
 }
 
 /**

@@ -7,7 +7,12 @@ const policy = createTlsPolicy();
 const networkClient = createMsalNetworkClient({ policy, connect: { ca, lookup } });
 await tryLegacyAndModern('MSAL', policy, async (port) => {
   const cca = new ConfidentialClientApplication({
-    auth: { clientId: '00000000-0000-0000-0000-000000000001', clientSecret: 'example', authority: `https://login.microsoftonline.com:${port}/contoso.example`, knownAuthorities: [`login.microsoftonline.com:${port}`] },
+    auth: {
+      clientId: '00000000-0000-0000-0000-000000000001',
+      clientSecret: 'example',
+      authority: `https://login.microsoftonline.com:${port}/contoso.example`,
+      knownAuthorities: [`login.microsoftonline.com:${port}`],
+    },
     system: { networkClient },
   });
   const result = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });

@@ -5,5 +5,9 @@ import { ca, lookup, tryLegacyAndModern } from './local-m365.mjs';
 
 const policy = createTlsPolicy();
 const agent = createHttpsAgent({ policy, ca, lookup });
-await tryLegacyAndModern('needle', policy, async (port) => (await needle('get', `https://graph.microsoft.com:${port}/v1.0/me`, null, { agent, json: true })).body.protocol);
+await tryLegacyAndModern(
+  'needle',
+  policy,
+  async (port) => (await needle('get', `https://graph.microsoft.com:${port}/v1.0/me`, null, { agent, json: true })).body.protocol,
+);
 agent.destroy();

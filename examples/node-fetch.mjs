@@ -5,5 +5,9 @@ import { ca, lookup, tryLegacyAndModern } from './local-m365.mjs';
 
 const policy = createTlsPolicy();
 const agent = createHttpsAgent({ policy, ca, lookup });
-await tryLegacyAndModern('node-fetch', policy, async (port) => (await (await fetch(`https://graph.microsoft.com:${port}/v1.0/me`, { agent })).json()).protocol);
+await tryLegacyAndModern(
+  'node-fetch',
+  policy,
+  async (port) => (await (await fetch(`https://graph.microsoft.com:${port}/v1.0/me`, { agent })).json()).protocol,
+);
 agent.destroy();

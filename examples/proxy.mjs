@@ -24,17 +24,26 @@ const proxyUrl = `http://127.0.0.1:${proxy.address().port}`;
 const policy = createTlsPolicy();
 const agent = createHttpsAgent({ policy, proxy: proxyUrl, ca }); // ca still means the origin
 const { request } = await import('node:https');
-await tryLegacyAndModern('https agent via proxy', policy, (port) =>
-  new Promise((resolve, reject) => {
-    request({ host: 'graph.microsoft.com', port, path: '/v1.0/me', agent }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(JSON.parse(body).protocol));
-    }).on('error', reject).end();
-  }),
+await tryLegacyAndModern(
+  'https agent via proxy',
+  policy,
+  (port) =>
+    new Promise((resolve, reject) => {
+      request({ host: 'graph.microsoft.com', port, path: '/v1.0/me', agent }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(JSON.parse(body).protocol));
+      })
+        .on('error', reject)
+        .end();
+    }),
 );
 const dispatcher = createFetchDispatcher({ policy, proxy: proxyUrl, connect: { ca } });
-await tryLegacyAndModern('fetch via proxy', policy, async (port) => (await (await fetch(`https://graph.microsoft.com:${port}/v1.0/me`, { dispatcher })).json()).protocol);
+await tryLegacyAndModern(
+  'fetch via proxy',
+  policy,
+  async (port) => (await (await fetch(`https://graph.microsoft.com:${port}/v1.0/me`, { dispatcher })).json()).protocol,
+);
 console.log(`the proxy saw only: ${[...new Set(seen.map((l) => l.replace(/:\d+ /, ':<port> ')))].join(', ')}`);
 agent.destroy();
 await dispatcher.close();

@@ -17,19 +17,67 @@ const work = mkdtempSync(join(tmpdir(), 'm365-tls-policy-certs-'));
 const at = (name) => join(work, name);
 const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'ignore'] });
 try {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('ca-key.pem'), '-out', at('ca.pem'), '-days', '36500',
-    '-subj', '/CN=m365-tls-policy testing CA (never trust outside tests)',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    at('ca-key.pem'),
+    '-out',
+    at('ca.pem'),
+    '-days',
+    '36500',
+    '-subj',
+    '/CN=m365-tls-policy testing CA (never trust outside tests)',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   for (const [leaf, san] of Object.entries(SANS)) {
-    writeFileSync(at(`${leaf}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at(`${leaf}-key.pem`), '-out', at(`${leaf}.csr`), '-subj', `/CN=m365-tls-policy testing ${leaf}`);
-    openssl('x509', '-req', '-in', at(`${leaf}.csr`), '-CA', at('ca.pem'), '-CAkey', at('ca-key.pem'), '-CAcreateserial',
-      '-out', at(`${leaf}.pem`), '-days', '36500', '-sha256', '-extfile', at(`${leaf}.ext`));
+    writeFileSync(
+      at(`${leaf}.ext`),
+      `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      at(`${leaf}-key.pem`),
+      '-out',
+      at(`${leaf}.csr`),
+      '-subj',
+      `/CN=m365-tls-policy testing ${leaf}`,
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at(`${leaf}.csr`),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca-key.pem'),
+      '-CAcreateserial',
+      '-out',
+      at(`${leaf}.pem`),
+      '-days',
+      '36500',
+      '-sha256',
+      '-extfile',
+      at(`${leaf}.ext`),
+    );
   }
   const pem = (name) => `\`${readFileSync(at(name), 'utf8').trim()}\n\``;
   const text = readFileSync(FILE, 'utf8');
   const header = text.slice(0, text.indexOf('/** The test CA certificate'));
-  writeFileSync(FILE, `${header}/** The test CA certificate (PEM). Trust it explicitly in the clients under test. */
+  writeFileSync(
+    FILE,
+    `${header}/** The test CA certificate (PEM). Trust it explicitly in the clients under test. */
 export const TESTING_CA = ${pem('ca.pem')};
 
 export const MICROSOFT_365_LEAF = {
@@ -41,7 +89,8 @@ export const OTHER_LEAF = {
   cert: ${pem('other.pem')},
   key: ${pem('other-key.pem')},
 };
-`);
+`,
+  );
   console.log(`wrote ${FILE}`);
 } finally {
   rmSync(work, { recursive: true, force: true }); // the CA key goes with it

@@ -16,7 +16,13 @@ export type { CheckTarget } from './engine/checker.js';
 export { TlsPolicyError, isTlsPolicyError } from './policy/errors.js';
 export { installTlsPolicy, installedTlsPolicy } from './process/install.js';
 export { auditRuntime, type RuntimeFinding } from './process/runtime-audit.js';
-export { instrumentTlsPolicy, METRIC_CONNECTIONS, METRIC_VIOLATIONS, type MeterLike, type TlsPolicyMetricsOptions } from './adapters/otel-metrics.js';
+export {
+  instrumentTlsPolicy,
+  METRIC_CONNECTIONS,
+  METRIC_VIOLATIONS,
+  type MeterLike,
+  type TlsPolicyMetricsOptions,
+} from './adapters/otel-metrics.js';
 export type { HostStats, TlsPolicyStats } from './observe/policy-stats.js';
 export { MICROSOFT_365_HOSTS, MICROSOFT_365_HOSTS_BY_CLOUD } from './policy/microsoft365-hosts.js';
 export { STRONG_TLS12_CIPHERS } from './policy/ciphers.js';

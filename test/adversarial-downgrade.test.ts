@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import * as https from 'node:https';
 import { describe, it } from 'node:test';
-import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, installTlsPolicy, type TlsPolicy, type TlsPolicyErrorCode } from '../src/index.js';
+import {
+  createFetchDispatcher,
+  createHttpsAgent,
+  createTlsPolicy,
+  installTlsPolicy,
+  type TlsPolicy,
+  type TlsPolicyErrorCode,
+} from '../src/index.js';
 import { DOWNGRADE_ATTACKS, expectRefused, startDowngradeProxy, startTlsServer, type DowngradeAttack } from '../src/testing/index.js';
 
 // Every attack of the downgrade proxy against every way the policy is applied. Each must be
@@ -85,7 +92,12 @@ describe('adversarial: on-path downgrade attacks', () => {
     const proxy = await startDowngradeProxy({ target: origin.port, attack: 'strip-tls13' });
     try {
       // A client capped at TLS 1.2 offers no TLS 1.3 to strip: nothing changes, it connects.
-      const body = await get(`https://graph.microsoft.com:${proxy.port}/`, { agent: new https.Agent(), lookup: origin.lookup, ca: origin.ca, maxVersion: 'TLSv1.2' });
+      const body = await get(`https://graph.microsoft.com:${proxy.port}/`, {
+        agent: new https.Agent(),
+        lookup: origin.lookup,
+        ca: origin.ca,
+        maxVersion: 'TLSv1.2',
+      });
       assert.equal(body, 'ok TLSv1.2');
       assert.equal(proxy.attacked, 0);
     } finally {

@@ -42,10 +42,20 @@ async function attempt(combination: string[], placement: Placement): Promise<{ e
   if (placement === 'agent.options after creation') Object.assign(agent.options, options);
   const error = await new Promise<unknown>((resolve) => {
     https
-      .get({ host: 'graph.microsoft.com', port: server.port, lookup: server.lookup, ca: server.ca, agent, ...(placement === 'per request' ? options : {}) }, (res) => {
-        res.resume();
-        resolve(undefined);
-      })
+      .get(
+        {
+          host: 'graph.microsoft.com',
+          port: server.port,
+          lookup: server.lookup,
+          ca: server.ca,
+          agent,
+          ...(placement === 'per request' ? options : {}),
+        },
+        (res) => {
+          res.resume();
+          resolve(undefined);
+        },
+      )
       .on('error', resolve);
   });
   agent.destroy();
@@ -73,7 +83,9 @@ describe('adversarial: weakening options, alone and combined', () => {
   it('process defaults lowered at run time, with every option combined, still do not lower the floor', async (t) => {
     const defaults = tls as unknown as { DEFAULT_MIN_VERSION: string; DEFAULT_MAX_VERSION: string; DEFAULT_CIPHERS: string };
     const saved = { min: defaults.DEFAULT_MIN_VERSION, max: defaults.DEFAULT_MAX_VERSION, ciphers: defaults.DEFAULT_CIPHERS };
-    t.after(() => Object.assign(defaults, { DEFAULT_MIN_VERSION: saved.min, DEFAULT_MAX_VERSION: saved.max, DEFAULT_CIPHERS: saved.ciphers }));
+    t.after(() =>
+      Object.assign(defaults, { DEFAULT_MIN_VERSION: saved.min, DEFAULT_MAX_VERSION: saved.max, DEFAULT_CIPHERS: saved.ciphers }),
+    );
     Object.assign(defaults, { DEFAULT_MIN_VERSION: 'TLSv1', DEFAULT_MAX_VERSION: 'TLSv1.2', DEFAULT_CIPHERS: 'DEFAULT:@SECLEVEL=0' });
     check([], await attempt([], 'per request'));
     check(NAMES, await attempt(NAMES, 'per request'));

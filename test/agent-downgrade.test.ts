@@ -20,7 +20,10 @@ describe('active downgrade (a relay that strips TLS 1.3 from the ClientHello)', 
         assert.equal(outcome.error.code, 'ERR_TLS_POLICY_DOWNGRADE');
         assert.equal((outcome.error.cause as { code?: string }).code, 'ERR_SSL_INAPPROPRIATE_FALLBACK');
         assert.equal(server!.bytesReceived, 0);
-        assert.deepEqual(events.violations.map((v) => [v.kind, v.action, v.nodeCode]), [['downgrade-attack', 'blocked', 'ERR_SSL_INAPPROPRIATE_FALLBACK']]);
+        assert.deepEqual(
+          events.violations.map((v) => [v.kind, v.action, v.nodeCode]),
+          [['downgrade-attack', 'blocked', 'ERR_SSL_INAPPROPRIATE_FALLBACK']],
+        );
         agent.destroy();
       } finally {
         await relay.close();

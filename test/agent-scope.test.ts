@@ -47,15 +47,21 @@ describe('out-of-scope hosts are untouched', () => {
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
       const agent = createHttpsAgent({ policy });
-      const outcome = await request(agent, 'm365-alias.example.test', server!.port, { ...LEGACY_CLIENT, headers: { authorization: 'Bearer t' } });
+      const outcome = await request(agent, 'm365-alias.example.test', server!.port, {
+        ...LEGACY_CLIENT,
+        headers: { authorization: 'Bearer t' },
+      });
       assert.ok(isTlsPolicyError(outcome.error));
       assert.equal(outcome.error.code, 'ERR_TLS_POLICY_VERSION');
       assert.equal(server!.connections, 1, 'the handshake did complete');
       assert.equal(server!.bytesReceived, 0, 'but no application byte was sent');
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.action, v.protocol]), [
-        ['below-floor', 'blocked', 'TLSv1'],
-        ['weak-cipher', 'blocked', 'TLSv1'],
-      ]);
+      assert.deepEqual(
+        events.violations.map((v) => [v.kind, v.action, v.protocol]),
+        [
+          ['below-floor', 'blocked', 'TLSv1'],
+          ['weak-cipher', 'blocked', 'TLSv1'],
+        ],
+      );
       agent.destroy();
     });
   });
@@ -85,7 +91,10 @@ describe('report mode', () => {
       const outcome = await request(agent, 'graph.microsoft.com', server!.port);
       assert.equal(isTlsPolicyError(outcome.error), false);
       assert.equal(outcome.error?.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.action]), [['legacy-server', 'reported']]);
+      assert.deepEqual(
+        events.violations.map((v) => [v.kind, v.action]),
+        [['legacy-server', 'reported']],
+      );
       agent.destroy();
     });
   });
@@ -97,7 +106,10 @@ describe('report mode', () => {
       const agent = createHttpsAgent({ policy });
       const outcome = await request(agent, 'graph.microsoft.com', server!.port, { ca: undefined, rejectUnauthorized: false });
       assert.equal(outcome.body, 'ok TLSv1.3');
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.action]).sort(), [['insecure-options', 'reported'], ['unverified-peer', 'reported']]);
+      assert.deepEqual(events.violations.map((v) => [v.kind, v.action]).sort(), [
+        ['insecure-options', 'reported'],
+        ['unverified-peer', 'reported'],
+      ]);
       agent.destroy();
     });
   });
@@ -123,7 +135,10 @@ describe('fail closed', () => {
       assert.equal(outcome.error.code, 'ERR_TLS_POLICY_UNVERIFIED');
       assert.equal((outcome.error.cause as Error).message, 'simulated failure inside the check');
       assert.equal(server!.bytesReceived, 0);
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.action]), [['unverified-peer', 'blocked']]);
+      assert.deepEqual(
+        events.violations.map((v) => [v.kind, v.action]),
+        [['unverified-peer', 'blocked']],
+      );
       agent.destroy();
     });
   });

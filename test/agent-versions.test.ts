@@ -14,7 +14,13 @@ describe('https agent against servers of each TLS version', () => {
         const policy = createTlsPolicy();
         const events = recordEvents(policy);
         const agent = createHttpsAgent({ policy });
-        const outcome = await request(agent, 'graph.microsoft.com', server!.port, { headers: { authorization: 'Bearer secret-token' } }, SECRET_BODY);
+        const outcome = await request(
+          agent,
+          'graph.microsoft.com',
+          server!.port,
+          { headers: { authorization: 'Bearer secret-token' } },
+          SECRET_BODY,
+        );
         assert.equal(outcome.ok, false);
         assert.ok(outcome.error instanceof TlsPolicyError);
         assert.equal(outcome.error.code, 'ERR_TLS_POLICY_VERSION');
@@ -22,7 +28,12 @@ describe('https agent against servers of each TLS version', () => {
         assert.equal(server!.bytesReceived, 0);
         assert.equal(events.violations.length, 1);
         assert.deepEqual(
-          { kind: events.violations[0]!.kind, action: events.violations[0]!.action, host: events.violations[0]!.host, port: events.violations[0]!.port },
+          {
+            kind: events.violations[0]!.kind,
+            action: events.violations[0]!.action,
+            host: events.violations[0]!.host,
+            port: events.violations[0]!.port,
+          },
           { kind: 'legacy-server', action: 'blocked', host: 'graph.microsoft.com', port: server!.port },
         );
         assert.equal(events.secure.length, 0);
@@ -114,7 +125,10 @@ describe('https agent against servers of each TLS version', () => {
         assert.equal(first.sessionReused, false);
         assert.equal(second.sessionReused, true);
         assert.equal(server!.connections, 2);
-        assert.deepEqual(events.secure.map((e) => e.sessionReused), [false, true]);
+        assert.deepEqual(
+          events.secure.map((e) => e.sessionReused),
+          [false, true],
+        );
         agent.destroy();
       });
     });

@@ -14,7 +14,10 @@ const WEAKENING: Array<[string, https.RequestOptions]> = [
   ['minVersion', { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }],
   ['secureProtocol', { secureProtocol: 'TLSv1_method', ciphers: 'DEFAULT:@SECLEVEL=0' }],
   ['maxVersion', { maxVersion: 'TLSv1', minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }],
-  ['secureContext', { secureContext: tls.createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ca: CA }) } as https.RequestOptions],
+  [
+    'secureContext',
+    { secureContext: tls.createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ca: CA }) } as https.RequestOptions,
+  ],
 ];
 
 describe('weakening inputs against a TLSv1-only Microsoft 365 host', () => {
@@ -102,7 +105,10 @@ describe('weakening inputs against a TLSv1-only Microsoft 365 host', () => {
       assert.equal(outcome.error.code, 'ERR_TLS_POLICY_INSECURE_OPTIONS');
       assert.deepEqual(outcome.error.violations[0]?.options, ['rejectUnauthorized']);
       assert.equal(server!.connections, 0);
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.action]), [['insecure-options', 'blocked']]);
+      assert.deepEqual(
+        events.violations.map((v) => [v.kind, v.action]),
+        [['insecure-options', 'blocked']],
+      );
       agent.destroy();
     });
   });
@@ -158,7 +164,10 @@ describe('weakening inputs that a modern server would let through', () => {
       const outcome = await request(agent, 'graph.microsoft.com', server!.port, { ciphers: 'AES128-SHA' });
       assert.equal(outcome.body, 'ok TLSv1.2');
       assert.match(events.secure[0]!.cipher, /^ECDHE-RSA-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$/u);
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.action, v.options]), [['insecure-options', 'overridden', ['ciphers']]]);
+      assert.deepEqual(
+        events.violations.map((v) => [v.kind, v.action, v.options]),
+        [['insecure-options', 'overridden', ['ciphers']]],
+      );
       agent.destroy();
     });
   });

@@ -48,7 +48,8 @@ describe('architecture', () => {
       for (const match of text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/gu)) {
         const target = posix.join(posix.dirname(relative(SRC, file).replaceAll('\\', '/')), match[1] ?? '');
         const to = layerOf(join(SRC, target.replace(/\.js$/u, '.ts')));
-        if (to !== from && !allowed.includes('*') && !allowed.includes(to)) wrong.push(`${relative(SRC, file)} -> ${target} (${from} may not import ${to})`);
+        if (to !== from && !allowed.includes('*') && !allowed.includes(to))
+          wrong.push(`${relative(SRC, file)} -> ${target} (${from} may not import ${to})`);
       }
     }
     assert.deepEqual(wrong, []);
@@ -57,21 +58,33 @@ describe('architecture', () => {
   it('adapters do not import each other, but for the documented MSAL recipe and the proxy tunnel', () => {
     const edges: string[] = [];
     for (const file of files.filter((f) => layerOf(f) === 'adapters')) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/from\s*'\.\/([^']+)\.js'/gu)) edges.push(`${relative(SRC, file)} -> ${match[1]}`);
+      for (const match of readFileSync(file, 'utf8').matchAll(/from\s*'\.\/([^']+)\.js'/gu))
+        edges.push(`${relative(SRC, file)} -> ${match[1]}`);
     }
-    const allowed = new Set(['adapters/msal-network-client.ts -> fetch-dispatcher', 'adapters/https-agent.ts -> proxy-tunnel', 'adapters/fetch-dispatcher.ts -> proxy-tunnel']);
-    assert.deepEqual(edges.map((e) => e.replaceAll('\\', '/')).filter((e) => !allowed.has(e)), []);
+    const allowed = new Set([
+      'adapters/msal-network-client.ts -> fetch-dispatcher',
+      'adapters/https-agent.ts -> proxy-tunnel',
+      'adapters/fetch-dispatcher.ts -> proxy-tunnel',
+    ]);
+    assert.deepEqual(
+      edges.map((e) => e.replaceAll('\\', '/')).filter((e) => !allowed.has(e)),
+      [],
+    );
   });
 
   it('modules stay small (300 lines at most) and folders hold about ten files at most', () => {
     const long = files.map((f) => [relative(SRC, f), readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > 300);
     assert.deepEqual(long, []);
-    const crowded = [...new Set(files.map((f) => dirname(f)))].map((d) => [relative(SRC, d), readdirSync(d).filter((n) => n.endsWith('.ts')).length] as const).filter(([, n]) => n > 11);
+    const crowded = [...new Set(files.map((f) => dirname(f)))]
+      .map((d) => [relative(SRC, d), readdirSync(d).filter((n) => n.endsWith('.ts')).length] as const)
+      .filter(([, n]) => n > 11);
     assert.deepEqual(crowded, []);
   });
 
   it('registry symbols are declared in one place (engine/registry.ts, and the error brand it lists)', () => {
-    const declaring = files.filter((f) => /Symbol\.for\(/u.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f).replaceAll('\\', '/'));
+    const declaring = files
+      .filter((f) => /Symbol\.for\(/u.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f).replaceAll('\\', '/'));
     assert.deepEqual(declaring.sort(), ['engine/registry.ts', 'policy/errors.ts']);
   });
 });

@@ -13,7 +13,15 @@ function entra(req: IncomingMessage, res: ServerResponse, body: string): void {
   const base = `https://login.microsoftonline.com:${req.socket.localPort}/${TENANT}`;
   res.setHeader('content-type', 'application/json');
   if (req.url?.includes('openid-configuration')) {
-    res.end(JSON.stringify({ issuer: `${base}/v2.0`, token_endpoint: `${base}/oauth2/v2.0/token`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`, end_session_endpoint: `${base}/oauth2/v2.0/logout`, jwks_uri: `${base}/discovery/v2.0/keys` }));
+    res.end(
+      JSON.stringify({
+        issuer: `${base}/v2.0`,
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+      }),
+    );
   } else if (body.includes('grant_type=client_credentials')) {
     res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAi.identity-token.sig' }));
   } else {
@@ -24,25 +32,36 @@ function entra(req: IncomingMessage, res: ServerResponse, body: string): void {
 
 describe('@azure/identity with the policy agent (its `agent` client option)', () => {
   it('gets a token from a TLS 1.3 Entra endpoint, and is refused by a TLS 1.1 one with zero bytes sent', async () => {
-    await withServers([{ versions: ['TLSv1.3'], handler: entra }, { versions: ['TLSv1.1'], handler: entra }], async ([modern, legacy]) => {
-      const policy = createTlsPolicy();
-      const events = recordEvents(policy);
-      const agent = createHttpsAgent({ policy, ca: CA, lookup });
-      const credential = (port: number) =>
-        new ClientSecretCredential(TENANT, '66666666-7777-8888-9999-000000000000', 'not-a-real-secret', {
-          authorityHost: `https://login.microsoftonline.com:${port}`,
-          disableInstanceDiscovery: true,
-          agent,
-          retryOptions: { maxRetries: 0 },
-        });
-      const token = await credential(modern!.port).getToken('https://graph.microsoft.com/.default');
-      assert.equal(token.token, 'eyJ0eXAi.identity-token.sig');
-      assert.ok(events.secure.some((e) => e.port === modern!.port));
-      const refused = await credential(legacy!.port).getToken('https://graph.microsoft.com/.default').then(() => undefined, (e: unknown) => e);
-      assert.ok(refused instanceof Error);
-      assert.equal(legacy!.bytesReceived, 0);
-      assert.ok(events.violations.some((v) => v.kind === 'legacy-server' && v.port === legacy!.port));
-      agent.destroy();
-    });
+    await withServers(
+      [
+        { versions: ['TLSv1.3'], handler: entra },
+        { versions: ['TLSv1.1'], handler: entra },
+      ],
+      async ([modern, legacy]) => {
+        const policy = createTlsPolicy();
+        const events = recordEvents(policy);
+        const agent = createHttpsAgent({ policy, ca: CA, lookup });
+        const credential = (port: number) =>
+          new ClientSecretCredential(TENANT, '66666666-7777-8888-9999-000000000000', 'not-a-real-secret', {
+            authorityHost: `https://login.microsoftonline.com:${port}`,
+            disableInstanceDiscovery: true,
+            agent,
+            retryOptions: { maxRetries: 0 },
+          });
+        const token = await credential(modern!.port).getToken('https://graph.microsoft.com/.default');
+        assert.equal(token.token, 'eyJ0eXAi.identity-token.sig');
+        assert.ok(events.secure.some((e) => e.port === modern!.port));
+        const refused = await credential(legacy!.port)
+          .getToken('https://graph.microsoft.com/.default')
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        assert.ok(refused instanceof Error);
+        assert.equal(legacy!.bytesReceived, 0);
+        assert.ok(events.violations.some((v) => v.kind === 'legacy-server' && v.port === legacy!.port));
+        agent.destroy();
+      },
+    );
   });
 });

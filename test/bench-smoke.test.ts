@@ -9,7 +9,9 @@ describe('npm run bench', () => {
   it('runs every scenario (--smoke) and reports the documented figures as JSON', async () => {
     const script = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [script, '--smoke', '--json'], { timeout: 120_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
+      execFile(process.execPath, [script, '--smoke', '--json'], { timeout: 120_000 }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+      );
     });
     const doc = JSON.parse(stdout) as {
       throughput: Array<{ scenario: string; baseline: number; policy: number; ratio: number }>;
@@ -19,14 +21,17 @@ describe('npm run bench', () => {
       memory: { baseline: { heapUsed: number; handles: number }; policy: { heapUsed: number; handles: number } };
       importMs: number;
     };
-    assert.deepEqual(doc.throughput.map((t) => t.scenario), [
-      'https keep-alive, TLS 1.3',
-      'https keep-alive, TLS 1.2',
-      'https new connection per request, TLS 1.3',
-      'https new connection per request, TLS 1.2',
-      'fetch keep-alive, TLS 1.3',
-      'installed policy vs none, https.get, TLS 1.3',
-    ]);
+    assert.deepEqual(
+      doc.throughput.map((t) => t.scenario),
+      [
+        'https keep-alive, TLS 1.3',
+        'https keep-alive, TLS 1.2',
+        'https new connection per request, TLS 1.3',
+        'https new connection per request, TLS 1.2',
+        'fetch keep-alive, TLS 1.3',
+        'installed policy vs none, https.get, TLS 1.3',
+      ],
+    );
     for (const t of doc.throughput) assert.ok(t.baseline > 0 && t.policy > 0 && t.ratio > 0, t.scenario);
     assert.equal(Object.keys(doc.micro).length, 5);
     // Not timing: facts that must hold however fast the machine is.

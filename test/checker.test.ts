@@ -8,13 +8,21 @@ import { withServers } from './helpers/tls-server.js';
 
 describe('checkTlsPolicy on URLs and hosts', () => {
   it('an https URL to Microsoft 365 passes on a stock runtime', () => {
-    assert.deepEqual(checkTlsPolicy('https://graph.microsoft.com/v1.0/me'), { ok: true, inScope: true, host: 'graph.microsoft.com', violations: [] });
+    assert.deepEqual(checkTlsPolicy('https://graph.microsoft.com/v1.0/me'), {
+      ok: true,
+      inScope: true,
+      host: 'graph.microsoft.com',
+      violations: [],
+    });
   });
 
   it('cleartext http: to an in-scope host is a violation', () => {
     const report = checkTlsPolicy('http://outlook.office365.com/EWS/Exchange.asmx');
     assert.equal(report.ok, false);
-    assert.deepEqual(report.violations.map((v) => [v.kind, v.options]), [['insecure-options', ['protocol']]]);
+    assert.deepEqual(
+      report.violations.map((v) => [v.kind, v.options]),
+      [['insecure-options', ['protocol']]],
+    );
   });
 
   it('out-of-scope targets are ok and carry no violations', () => {
@@ -57,7 +65,11 @@ describe('checkTlsPolicy on options', () => {
   });
 
   it('narrowing options pass: TLS 1.3 floor, a subset of the strong suites, exclusions', () => {
-    for (const options of [{ minVersion: 'TLSv1.3' }, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:!aNULL' }, { ciphers: 'TLS_AES_128_GCM_SHA256' }] as tls.ConnectionOptions[]) {
+    for (const options of [
+      { minVersion: 'TLSv1.3' },
+      { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:!aNULL' },
+      { ciphers: 'TLS_AES_128_GCM_SHA256' },
+    ] as tls.ConnectionOptions[]) {
       assert.equal(checkTlsPolicy({ host: 'graph.microsoft.com', ...options }).ok, true, JSON.stringify(options));
     }
   });
@@ -85,7 +97,10 @@ describe('checkTlsPolicy on process defaults', () => {
     });
     defaults.DEFAULT_MIN_VERSION = 'TLSv1';
     const url = checkTlsPolicy('https://graph.microsoft.com/');
-    assert.deepEqual(url.violations.map((v) => v.options), [['tls.DEFAULT_MIN_VERSION']]);
+    assert.deepEqual(
+      url.violations.map((v) => v.options),
+      [['tls.DEFAULT_MIN_VERSION']],
+    );
     const plain = new https.Agent();
     assert.equal(checkTlsPolicy(plain).ok, false);
     assert.equal(checkTlsPolicy(new https.Agent({ minVersion: 'TLSv1.2' })).ok, true, 'explicit options beat the default');
@@ -140,7 +155,10 @@ describe('checkTlsPolicy and assertTlsPolicy on agents', () => {
 
   it('policy.assert is the same check bound to a policy', () => {
     const policy = createTlsPolicy({ minVersion: 'TLSv1.3' });
-    assert.throws(() => policy.assert({ host: 'graph.microsoft.com', minVersion: 'TLSv1.2' }), (e: unknown) => isTlsPolicyError(e));
+    assert.throws(
+      () => policy.assert({ host: 'graph.microsoft.com', minVersion: 'TLSv1.2' }),
+      (e: unknown) => isTlsPolicyError(e),
+    );
     policy.assert({ host: 'graph.microsoft.com', minVersion: 'TLSv1.3' });
   });
 });
@@ -148,7 +166,9 @@ describe('checkTlsPolicy and assertTlsPolicy on agents', () => {
 describe('checkTlsPolicy and verifySocket on live sockets', () => {
   function connect(port: number, options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
     return new Promise((resolve, reject) => {
-      const socket = tls.connect({ host: 'graph.microsoft.com', servername: 'graph.microsoft.com', port, ca: CA, lookup, ...options }, () => resolve(socket));
+      const socket = tls.connect({ host: 'graph.microsoft.com', servername: 'graph.microsoft.com', port, ca: CA, lookup, ...options }, () =>
+        resolve(socket),
+      );
       socket.on('error', reject);
     });
   }
@@ -158,10 +178,18 @@ describe('checkTlsPolicy and verifySocket on live sockets', () => {
       const good = await connect(modern!.port, {});
       assert.deepEqual(checkTlsPolicy(good), { ok: true, inScope: true, host: 'graph.microsoft.com', violations: [] });
       good.destroy();
-      const bad = await connect(legacy!.port, { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ca: undefined, rejectUnauthorized: false });
+      const bad = await connect(legacy!.port, {
+        minVersion: 'TLSv1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+        ca: undefined,
+        rejectUnauthorized: false,
+      });
       const report = createTlsPolicy().verifySocket(bad);
       assert.equal(report.ok, false);
-      assert.deepEqual(report.violations.map((v) => v.kind), ['below-floor', 'weak-cipher', 'unverified-peer']);
+      assert.deepEqual(
+        report.violations.map((v) => v.kind),
+        ['below-floor', 'weak-cipher', 'unverified-peer'],
+      );
       assert.equal(report.violations[0]?.protocol, 'TLSv1.1');
       bad.destroy();
     });

@@ -17,7 +17,15 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}, isTTY = false): 
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) =>
-    Object.assign(new Writable({ write: (chunk, _e, cb) => (append(String(chunk)), cb()) }), { isTTY });
+    Object.assign(
+      new Writable({
+        write: (chunk, _e, cb) => {
+          append(String(chunk));
+          cb();
+        },
+      }),
+      { isTTY },
+    );
   const code = await main(args, { stdout: sink((s) => (out += s)) as never, stderr: sink((s) => (err += s)) as never, env });
   return { code, out, err };
 }
@@ -29,8 +37,18 @@ let plainTcp: net.Server;
 let plainPort: number;
 
 before(async () => {
-  for (const [name, versions] of Object.entries({ tls10: ['TLSv1'], tls11: ['TLSv1.1'], tls12: ['TLSv1.2'], tls13: ['TLSv1.3'], all: ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'], weak12: ['TLSv1.2'] } as const)) {
-    servers[name] = await startTlsServer({ versions: [...versions], ...(name === 'weak12' ? { ciphers: 'AES128-SHA:AES256-GCM-SHA384' } : {}) });
+  for (const [name, versions] of Object.entries({
+    tls10: ['TLSv1'],
+    tls11: ['TLSv1.1'],
+    tls12: ['TLSv1.2'],
+    tls13: ['TLSv1.3'],
+    all: ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'],
+    weak12: ['TLSv1.2'],
+  } as const)) {
+    servers[name] = await startTlsServer({
+      versions: [...versions],
+      ...(name === 'weak12' ? { ciphers: 'AES128-SHA:AES256-GCM-SHA384' } : {}),
+    });
   }
   dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-cli-'));
   caFile = join(dir, 'ca.pem');
@@ -57,10 +75,26 @@ describe('m365-tls-policy probe', () => {
     assert.deepEqual(Object.keys(doc), ['tool', 'command', 'policy', 'passed', 'targets']);
     assert.deepEqual([doc['tool'], doc['command'], doc['passed']], ['m365-tls-policy', 'probe', true]);
     assert.deepEqual(doc['policy'], { minVersion: 'TLSv1.2', ciphers: 'strong' });
-    const [all, modern] = doc.targets as Array<{ target: string; reachable: boolean; versions: Record<string, { accepted: boolean; cipher?: string; code?: string }>; certificate: { subject: string; issuer: string; validTo: string; verified: boolean; dnsNames: string[] }; policy: { passes: boolean; protocol: string } }>;
+    const [all, modern] = doc.targets as Array<{
+      target: string;
+      reachable: boolean;
+      versions: Record<string, { accepted: boolean; cipher?: string; code?: string }>;
+      certificate: { subject: string; issuer: string; validTo: string; verified: boolean; dnsNames: string[] };
+      policy: { passes: boolean; protocol: string };
+    }>;
     assert.deepEqual(Object.keys(all!), ['target', 'host', 'port', 'address', 'reachable', 'versions', 'certificate', 'policy']);
-    assert.deepEqual(Object.fromEntries(Object.entries(all!.versions).map(([v, r]) => [v, r.accepted])), { TLSv1: true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': true });
-    assert.deepEqual(Object.fromEntries(Object.entries(modern!.versions).map(([v, r]) => [v, r.accepted])), { TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': false, 'TLSv1.3': true });
+    assert.deepEqual(Object.fromEntries(Object.entries(all!.versions).map(([v, r]) => [v, r.accepted])), {
+      TLSv1: true,
+      'TLSv1.1': true,
+      'TLSv1.2': true,
+      'TLSv1.3': true,
+    });
+    assert.deepEqual(Object.fromEntries(Object.entries(modern!.versions).map(([v, r]) => [v, r.accepted])), {
+      TLSv1: false,
+      'TLSv1.1': false,
+      'TLSv1.2': false,
+      'TLSv1.3': true,
+    });
     assert.equal(modern!.versions['TLSv1']!.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
     assert.equal(all!.certificate.verified, true);
     assert.match(all!.certificate.issuer, /testing CA/u);
@@ -89,7 +123,15 @@ describe('m365-tls-policy probe', () => {
   });
 
   it('--servername sets SNI and the certificate name when probing an address', async () => {
-    const r = await cli(['probe', `127.0.0.1:${servers['tls13']!.port}`, '--servername', 'outlook.office365.com', '--ca', caFile, '--json']);
+    const r = await cli([
+      'probe',
+      `127.0.0.1:${servers['tls13']!.port}`,
+      '--servername',
+      'outlook.office365.com',
+      '--ca',
+      caFile,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.out);
   });
 
@@ -113,9 +155,9 @@ describe('m365-tls-policy probe', () => {
     });
     const r = await cli(['probe', `127.0.0.1:${closed}`, 'host.does-not-exist.invalid', `127.0.0.1:${plainPort}`, '--timeout', '3000']);
     assert.equal(r.code, 1);
-    assert.match(r.out, /^  FAIL {2}connection refused \(ECONNREFUSED\)$/mu);
-    assert.match(r.out, /^  FAIL {2}the host name does not resolve \(ENOTFOUND\)$/mu);
-    assert.match(r.out, /^  FAIL {2}the peer does not speak TLS \(ERR_SSL_[A-Z_]+\)$/mu);
+    assert.match(r.out, /^ {2}FAIL {2}connection refused \(ECONNREFUSED\)$/mu);
+    assert.match(r.out, /^ {2}FAIL {2}the host name does not resolve \(ENOTFOUND\)$/mu);
+    assert.match(r.out, /^ {2}FAIL {2}the peer does not speak TLS \(ERR_SSL_[A-Z_]+\)$/mu);
     assert.doesNotMatch(r.out + r.err, /\n\s+at /u);
   });
 
@@ -130,7 +172,15 @@ describe('m365-tls-policy probe', () => {
   });
 
   it('usage errors exit 2 with a message', async () => {
-    for (const args of [['probe'], ['probe', 'x', '--timeout', 'soon'], ['probe', 'x', '--min-version', 'TLSv1'], ['probe', 'x', '--resolve', 'nonsense'], ['probe', 'x', '--bogus'], ['frobnicate'], []]) {
+    for (const args of [
+      ['probe'],
+      ['probe', 'x', '--timeout', 'soon'],
+      ['probe', 'x', '--min-version', 'TLSv1'],
+      ['probe', 'x', '--resolve', 'nonsense'],
+      ['probe', 'x', '--bogus'],
+      ['frobnicate'],
+      [],
+    ]) {
       const r = await cli(args);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.err + r.out, /Usage:/u);
@@ -141,17 +191,23 @@ describe('m365-tls-policy probe', () => {
 describe('m365-tls-policy doctor (the installed bin, in a child process)', () => {
   function runBin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout }));
+      execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout) =>
+        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout }),
+      );
     });
   }
 
   it('flags a weakened NODE_OPTIONS with fixes, exit 1; a clean runtime exits 0', async () => {
-    const weak = await runBin(['doctor', '--json'], { NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0', NODE_TLS_REJECT_UNAUTHORIZED: '0' });
+    const weak = await runBin(['doctor', '--json'], {
+      NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0',
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    });
     assert.equal(weak.code, 1);
     const doc = JSON.parse(weak.stdout) as { ok: boolean; findings: Array<{ id: string; severity: string; fix: string }> };
     assert.equal(doc.ok, false);
     const ids = doc.findings.map((f) => f.id);
-    for (const id of ['flag-tls-min', 'flag-cipher-seclevel', 'env-reject-unauthorized', 'default-min-version']) assert.ok(ids.includes(id), `${id} in ${ids.join(',')}`);
+    for (const id of ['flag-tls-min', 'flag-cipher-seclevel', 'env-reject-unauthorized', 'default-min-version'])
+      assert.ok(ids.includes(id), `${id} in ${ids.join(',')}`);
     assert.ok(doc.findings.every((f) => f.fix.length > 0));
     const clean = await runBin(['doctor'], { NODE_OPTIONS: '', NODE_TLS_REJECT_UNAUTHORIZED: '' });
     assert.equal(clean.code, 0, clean.stdout);

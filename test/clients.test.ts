@@ -17,11 +17,20 @@ type Get = (url: string, policy: TlsPolicy) => Promise<string>;
 // client's own way. The test CA and loopback lookup travel in the agent's options.
 const agentFor = (policy: TlsPolicy) => createHttpsAgent({ policy, ca: CA, lookup });
 const CLIENTS: Array<[string, Get]> = [
-  ['axios (httpsAgent)', async (url, policy) => (await axios.get<string>(url, { httpsAgent: agentFor(policy), proxy: false, responseType: 'text' })).data],
+  [
+    'axios (httpsAgent)',
+    async (url, policy) => (await axios.get<string>(url, { httpsAgent: agentFor(policy), proxy: false, responseType: 'text' })).data,
+  ],
   [
     "axios (adapter: 'fetch', fetchOptions.dispatcher)",
     async (url, policy) =>
-      (await axios.get<string>(url, { adapter: 'fetch', fetchOptions: { dispatcher: createFetchDispatcher({ policy, connect: { ca: CA, lookup } }) } as never, responseType: 'text' })).data,
+      (
+        await axios.get<string>(url, {
+          adapter: 'fetch',
+          fetchOptions: { dispatcher: createFetchDispatcher({ policy, connect: { ca: CA, lookup } }) } as never,
+          responseType: 'text',
+        })
+      ).data,
   ],
   ['got (agent.https)', async (url, policy) => got(url, { agent: { https: agentFor(policy) }, retry: { limit: 0 } }).text()],
   // node-fetch v3 keeps no `cause`: its FetchError copies the code (`type: 'system'`).
@@ -51,7 +60,8 @@ describe('popular clients with the policy', () => {
         const policy = createTlsPolicy();
         const events = recordEvents(policy);
         const refused = await outcome(get, `https://graph.microsoft.com:${legacy!.port}/v1.0/me`, policy);
-        const code = findPolicyError(refused.error)?.code ?? (name.startsWith('node-fetch') ? (refused.error as { code?: string }).code : undefined);
+        const code =
+          findPolicyError(refused.error)?.code ?? (name.startsWith('node-fetch') ? (refused.error as { code?: string }).code : undefined);
         assert.equal(code, 'ERR_TLS_POLICY_VERSION', `expected the policy's refusal in ${String(refused.error ?? refused.body)}`);
         assert.equal(legacy!.bytesReceived, 0);
         assert.ok(events.violations.some((v) => v.kind === 'legacy-server' && v.action === 'blocked'));

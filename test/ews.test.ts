@@ -24,10 +24,16 @@ describe('EWS (ews-javascript-api with @ewsjs/xhr)', () => {
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
       const agent = createHttpsAgent({ policy, ca: CA, lookup });
-      const refused = await Folder.Bind(ewsService(legacy!.port, agent), WellKnownFolderName.Inbox).then(() => undefined, (e: unknown) => e);
+      const refused = await Folder.Bind(ewsService(legacy!.port, agent), WellKnownFolderName.Inbox).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(refused, 'the EWS call must fail');
       assert.equal(legacy!.bytesReceived, 0);
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.host, v.port]), [['legacy-server', 'outlook.office365.com', legacy!.port]]);
+      assert.deepEqual(
+        events.violations.map((v) => [v.kind, v.host, v.port]),
+        [['legacy-server', 'outlook.office365.com', legacy!.port]],
+      );
       // The stand-in server is not Exchange, so the call fails on its answer; what matters is
       // that the SOAP request did reach it, over TLS 1.3.
       await Folder.Bind(ewsService(modern!.port, agent), WellKnownFolderName.Inbox).catch(() => undefined);

@@ -17,7 +17,10 @@ describe('examples', () => {
   it('https-request.mjs refuses TLS 1.0 and 1.1 and is served over TLS 1.2 and 1.3', async () => {
     const out = await runExample('https-request.mjs');
     assert.equal((out.match(/refused: ERR_TLS_POLICY_VERSION/gu) ?? []).length, 2);
-    assert.equal((out.match(/violation: legacy-server blocked graph\.microsoft\.com:\d+ ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION/gu) ?? []).length, 2);
+    assert.equal(
+      (out.match(/violation: legacy-server blocked graph\.microsoft\.com:\d+ ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION/gu) ?? []).length,
+      2,
+    );
     assert.match(out, /allowed: Adele Vance over TLSv1\.2\n/u);
     assert.match(out, /allowed: Adele Vance over TLSv1\.3\n/u);
   });

@@ -8,14 +8,22 @@ import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';
 
-type FetchFn = (url: string, init: { dispatcher: unknown; method?: string; headers?: Record<string, string>; body?: string }) => Promise<{ text(): Promise<string> }>;
+type FetchFn = (
+  url: string,
+  init: { dispatcher: unknown; method?: string; headers?: Record<string, string>; body?: string },
+) => Promise<{ text(): Promise<string> }>;
 const FETCHES: Array<[string, FetchFn, UndiciModule]> = [
   ["Node's built-in fetch", globalThis.fetch as unknown as FetchFn, undici7 as unknown as UndiciModule],
   ["undici 7's fetch", undici7.fetch as unknown as FetchFn, undici7 as unknown as UndiciModule],
   ["undici 6's fetch", undici6.fetch as unknown as FetchFn, undici6 as unknown as UndiciModule],
 ];
 
-async function attempt(fetchFn: FetchFn, url: string, dispatcher: unknown, post = true): Promise<{ body?: string; error?: Error & { cause?: unknown } }> {
+async function attempt(
+  fetchFn: FetchFn,
+  url: string,
+  dispatcher: unknown,
+  post = true,
+): Promise<{ body?: string; error?: Error & { cause?: unknown } }> {
   try {
     const init = post ? { method: 'POST', headers: { authorization: 'Bearer secret' }, body: 'payload' } : {};
     const res = await fetchFn(url, { dispatcher, ...init });
@@ -39,7 +47,10 @@ for (const [name, fetchFn, undici] of FETCHES) {
         assert.ok(isTlsPolicyError(outcome.error.cause), String(outcome.error.cause));
         assert.equal(outcome.error.cause.code, 'ERR_TLS_POLICY_VERSION');
         assert.equal(server!.bytesReceived, 0);
-        assert.deepEqual(events.violations.map((v) => [v.kind, v.action]), [['legacy-server', 'blocked']]);
+        assert.deepEqual(
+          events.violations.map((v) => [v.kind, v.action]),
+          [['legacy-server', 'blocked']],
+        );
         await (dispatcher as { close(): Promise<void> }).close();
       });
     });
@@ -84,10 +95,17 @@ describe('createFetchDispatcher options and scope', () => {
     await withServers([{ versions: ['TLSv1'] }], async ([server]) => {
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
-      const dispatcher = createFetchDispatcher({ policy, connect: { ca: CA, lookup, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', rejectUnauthorized: false } });
+      const dispatcher = createFetchDispatcher({
+        policy,
+        connect: { ca: CA, lookup, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', rejectUnauthorized: false },
+      });
       const outcome = await attempt(globalThis.fetch as unknown as FetchFn, `https://graph.microsoft.com:${server!.port}/`, dispatcher);
       assert.equal((outcome.error?.cause as { code?: string } | undefined)?.code, 'ERR_TLS_POLICY_VERSION');
-      assert.deepEqual(events.violations.find((v) => v.kind === 'insecure-options')?.options, ['minVersion', 'ciphers', 'rejectUnauthorized']);
+      assert.deepEqual(events.violations.find((v) => v.kind === 'insecure-options')?.options, [
+        'minVersion',
+        'ciphers',
+        'rejectUnauthorized',
+      ]);
       await dispatcher.close();
     });
   });
@@ -127,7 +145,13 @@ describe('createFetchDispatcher options and scope', () => {
   });
 
   it('rejects a connector function and a non-undici module', () => {
-    assert.throws(() => createFetchDispatcher({ connect: (() => undefined) as never }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.connect must be'));
-    assert.throws(() => createFetchDispatcher({ undici: {} as never }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.undici must be'));
+    assert.throws(
+      () => createFetchDispatcher({ connect: (() => undefined) as never }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.connect must be'),
+    );
+    assert.throws(
+      () => createFetchDispatcher({ undici: {} as never }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.undici must be'),
+    );
   });
 });

@@ -44,10 +44,18 @@ describe('imapflow STARTTLS with the policy transport', () => {
       try {
         const policy = createTlsPolicy();
         const events = recordEvents(policy);
-        const error = await client(server.port, policy).connect().then(() => undefined, (e: unknown) => e);
+        const error = await client(server.port, policy)
+          .connect()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         assert.ok(error, 'connect must fail');
         assert.equal(findPolicyError(error)?.code ?? (error as { code?: string }).code, 'ERR_TLS_POLICY_VERSION', String(error));
-        assert.deepEqual(events.violations.map((v) => v.kind), ['legacy-server']);
+        assert.deepEqual(
+          events.violations.map((v) => v.kind),
+          ['legacy-server'],
+        );
         assert.equal(server.bytesAfterUpgrade, 0);
         assert.ok(!server.clearCommands.some((c) => /LOGIN|AUTHENTICATE/iu.test(c)), 'no credentials in clear text');
       } finally {
@@ -64,7 +72,10 @@ describe('imapflow STARTTLS with the policy transport', () => {
       const imap = client(server.port, policy);
       await imap.connect();
       assert.deepEqual(server.upgrades, ['TLSv1.3']);
-      assert.deepEqual(events.secure.map((e) => [e.host, e.protocol]), [['outlook.office365.com', 'TLSv1.3']]);
+      assert.deepEqual(
+        events.secure.map((e) => [e.host, e.protocol]),
+        [['outlook.office365.com', 'TLSv1.3']],
+      );
       assert.ok(!server.clearCommands.some((c) => /LOGIN|AUTHENTICATE/iu.test(c)));
       await imap.logout();
     } finally {

@@ -52,7 +52,9 @@ describe('installTlsPolicy in this process', () => {
         const viaGlobalAgent = await request(undefined, 'graph.microsoft.com', server!.port, weak);
         assert.equal(viaGlobalAgent.error?.code, 'ERR_TLS_POLICY_VERSION');
         const raw = await new Promise<unknown>((resolve) => {
-          const socket = namedConnect({ host: 'graph.microsoft.com', port: server!.port, lookup, ca: CA, ...weak }, () => resolve('connected'));
+          const socket = namedConnect({ host: 'graph.microsoft.com', port: server!.port, lookup, ca: CA, ...weak }, () =>
+            resolve('connected'),
+          );
           socket.on('error', resolve);
         });
         assert.ok(isTlsPolicyError(raw));
@@ -61,7 +63,10 @@ describe('installTlsPolicy in this process', () => {
       } finally {
         uninstall();
       }
-      const after = await request(new https.Agent(), 'graph.microsoft.com', server!.port, { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+      const after = await request(new https.Agent(), 'graph.microsoft.com', server!.port, {
+        minVersion: 'TLSv1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+      });
       assert.equal(after.body, 'ok TLSv1.1', 'after uninstall the plain behaviour is back');
     });
   });
@@ -149,18 +154,37 @@ describe('clients that were given nothing, under an install', () => {
       const url = `https://graph.microsoft.com:${server!.port}/`;
       try {
         const outcomes = await Promise.all([
-          axios.get(url, { httpsAgent: agent, proxy: false }).then(() => 'served', (e: { code?: string }) => e.code),
-          got(url, { agent: { https: agent }, retry: { limit: 0 } }).then(() => 'served', (e: { code?: string }) => e.code),
-          nodeFetch(url, { agent }).then(() => 'served', (e: { code?: string }) => e.code),
-          undici
-            .fetch(url, { dispatcher: new undici.Agent({ connect: { ca: CA, lookup } }) })
-            .then(() => 'served', (e: { cause?: { code?: string } }) => e.cause?.code),
+          axios.get(url, { httpsAgent: agent, proxy: false }).then(
+            () => 'served',
+            (e: { code?: string }) => e.code,
+          ),
+          got(url, { agent: { https: agent }, retry: { limit: 0 } }).then(
+            () => 'served',
+            (e: { code?: string }) => e.code,
+          ),
+          nodeFetch(url, { agent }).then(
+            () => 'served',
+            (e: { code?: string }) => e.code,
+          ),
+          undici.fetch(url, { dispatcher: new undici.Agent({ connect: { ca: CA, lookup } }) }).then(
+            () => 'served',
+            (e: { cause?: { code?: string } }) => e.cause?.code,
+          ),
           nodemailer
             .createTransport({ host: '127.0.0.1', port: smtp.port, requireTLS: true, tls: { ca: CA, servername: 'smtp.office365.com' } })
             .sendMail({ from: 'a@contoso.example', to: 'b@contoso.example', text: 'x' })
-            .then(() => 'served', (e: { originalCode?: string; code?: string }) => e.originalCode ?? e.code),
+            .then(
+              () => 'served',
+              (e: { originalCode?: string; code?: string }) => e.originalCode ?? e.code,
+            ),
         ]);
-        assert.deepEqual(outcomes, ['ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION', 'ERR_TLS_POLICY_VERSION']);
+        assert.deepEqual(outcomes, [
+          'ERR_TLS_POLICY_VERSION',
+          'ERR_TLS_POLICY_VERSION',
+          'ERR_TLS_POLICY_VERSION',
+          'ERR_TLS_POLICY_VERSION',
+          'ERR_TLS_POLICY_VERSION',
+        ]);
         assert.equal(server!.bytesReceived, 0);
         assert.equal(smtp.bytesAfterUpgrade, 0);
         assert.ok(events.violations.some((v) => v.host === 'smtp.office365.com' && v.kind === 'legacy-server'));
@@ -178,7 +202,13 @@ describe('PolicyStats', () => {
     const { PolicyStats } = await import('../src/observe/policy-stats.js');
     const stats = new PolicyStats(3);
     for (let i = 0; i < 1000; i++) {
-      stats.recordSecure({ host: `h${i}.example`, protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', sessionReused: false, time: new Date(i).toISOString() });
+      stats.recordSecure({
+        host: `h${i}.example`,
+        protocol: 'TLSv1.3',
+        cipher: 'TLS_AES_128_GCM_SHA256',
+        sessionReused: false,
+        time: new Date(i).toISOString(),
+      });
     }
     const snapshot = stats.snapshot();
     assert.deepEqual(Object.keys(snapshot.hosts), ['h0.example', 'h1.example', 'h2.example', '(other)']);

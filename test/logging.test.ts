@@ -31,7 +31,10 @@ describe('violation and connection logs', () => {
       assert.ok(violationLines.length >= 3, `expected violation lines, got:\n${lines.join('\n')}`);
       assert.ok(lines.some((l) => l.includes('m365-tls-policy:connection')));
       const legacyLine = violationLines.find((l) => l.includes('kind=legacy-server'));
-      assert.match(legacyLine ?? '', /time=\S+ kind=legacy-server action=blocked host=graph\.microsoft\.com port=\d+ servername=graph\.microsoft\.com code=ERR_TLS_POLICY_VERSION nodeCode=ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION/u);
+      assert.match(
+        legacyLine ?? '',
+        /time=\S+ kind=legacy-server action=blocked host=graph\.microsoft\.com port=\d+ servername=graph\.microsoft\.com code=ERR_TLS_POLICY_VERSION nodeCode=ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION/u,
+      );
       const everything = [...lines, JSON.stringify(events)].join('\n');
       for (const secret of SECRETS) assert.equal(everything.includes(secret), false, `leaked ${secret}`);
     });
@@ -46,7 +49,10 @@ describe('violation and connection logs', () => {
       agent.destroy();
     });
     assert.ok(lines.length > 0, 'the refused connection is logged');
-    assert.ok(lines.some((l) => l.includes('servername="graph.microsoft.com\\r\\nkind=forged action=allowed \\u001b[2J"')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('servername="graph.microsoft.com\\r\\nkind=forged action=allowed \\u001b[2J"')),
+      lines.join('\n'),
+    );
     for (const line of lines) {
       assert.equal(/[\r\n\u001b]/u.test(line.replace(/^\S+ /u, '')), false, `raw control character in ${JSON.stringify(line)}`);
     }

@@ -17,7 +17,15 @@ function entra(port: number) {
   return (req: IncomingMessage, res: ServerResponse, body: string): void => {
     res.setHeader('content-type', 'application/json');
     if (req.url?.includes('openid-configuration')) {
-      res.end(JSON.stringify({ issuer: `${base}/v2.0`, token_endpoint: `${base}/oauth2/v2.0/token`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`, end_session_endpoint: `${base}/oauth2/v2.0/logout`, jwks_uri: `${base}/discovery/v2.0/keys` }));
+      res.end(
+        JSON.stringify({
+          issuer: `${base}/v2.0`,
+          token_endpoint: `${base}/oauth2/v2.0/token`,
+          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+          jwks_uri: `${base}/discovery/v2.0/keys`,
+        }),
+      );
     } else if (req.method === 'POST' && body.includes('grant_type=client_credentials')) {
       res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAi.test-token.sig' }));
     } else {
@@ -47,12 +55,17 @@ describe('@azure/msal-node with createMsalNetworkClient', () => {
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
       const client = createMsalNetworkClient({ policy, connect: { ca: CA, lookup } });
-      const result = await confidentialClient(modern!.port, client).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+      const result = await confidentialClient(modern!.port, client).acquireTokenByClientCredential({
+        scopes: ['https://graph.microsoft.com/.default'],
+      });
       assert.equal(result?.accessToken, 'eyJ0eXAi.test-token.sig');
       assert.ok(events.secure.length >= 1);
       const refused = await confidentialClient(legacy!.port, client)
         .acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(refused, 'MSAL must fail');
       assert.equal(legacy!.bytesReceived, 0);
       assert.ok(events.violations.some((v) => v.kind === 'legacy-server' && v.port === legacy!.port));
@@ -67,27 +80,42 @@ describe('@microsoft/microsoft-graph-client with fetchOptions.dispatcher', () =>
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ displayName: 'Adele Vance' }));
     };
-    await withServers([{ versions: ['TLSv1.3'], handler }, { versions: ['TLSv1.1'], handler }], async ([modern, legacy]) => {
-      const policy = createTlsPolicy();
-      const events = recordEvents(policy);
-      const dispatcher = createFetchDispatcher({ policy, connect: { ca: CA, lookup } });
-      const graph = (port: number) =>
-        Client.init({
-          authProvider: (done) => done(null, 'test-token'),
-          baseUrl: `https://graph.microsoft.com:${port}/`,
-          // Graph's FetchOptions type predates `dispatcher`; Node's fetch takes it all the same.
-          fetchOptions: { dispatcher } as object,
-        });
-      const me = (await graph(modern!.port).api('/me').get()) as { displayName: string };
-      assert.equal(me.displayName, 'Adele Vance');
-      const refused = await graph(legacy!.port).api('/me').get().then(() => undefined, (e: unknown) => e);
-      // GraphError flattens the fetch error (statusCode -1, code 'TypeError', body a string):
-      // the policy's refusal is visible through its 'violation' event and log, not the error.
-      assert.deepEqual([(refused as { statusCode?: number }).statusCode, (refused as { code?: string }).code], [-1, 'TypeError']);
-      assert.equal(findPolicyError(refused), undefined);
-      assert.deepEqual(events.violations.map((v) => [v.kind, v.port]), [['legacy-server', legacy!.port]]);
-      assert.equal(legacy!.bytesReceived, 0);
-      await dispatcher.close();
-    });
+    await withServers(
+      [
+        { versions: ['TLSv1.3'], handler },
+        { versions: ['TLSv1.1'], handler },
+      ],
+      async ([modern, legacy]) => {
+        const policy = createTlsPolicy();
+        const events = recordEvents(policy);
+        const dispatcher = createFetchDispatcher({ policy, connect: { ca: CA, lookup } });
+        const graph = (port: number) =>
+          Client.init({
+            authProvider: (done) => done(null, 'test-token'),
+            baseUrl: `https://graph.microsoft.com:${port}/`,
+            // Graph's FetchOptions type predates `dispatcher`; Node's fetch takes it all the same.
+            fetchOptions: { dispatcher } as object,
+          });
+        const me = (await graph(modern!.port).api('/me').get()) as { displayName: string };
+        assert.equal(me.displayName, 'Adele Vance');
+        const refused = await graph(legacy!.port)
+          .api('/me')
+          .get()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        // GraphError flattens the fetch error (statusCode -1, code 'TypeError', body a string):
+        // the policy's refusal is visible through its 'violation' event and log, not the error.
+        assert.deepEqual([(refused as { statusCode?: number }).statusCode, (refused as { code?: string }).code], [-1, 'TypeError']);
+        assert.equal(findPolicyError(refused), undefined);
+        assert.deepEqual(
+          events.violations.map((v) => [v.kind, v.port]),
+          [['legacy-server', legacy!.port]],
+        );
+        assert.equal(legacy!.bytesReceived, 0);
+        await dispatcher.close();
+      },
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('OpenTelemetry metrics (instrumentTlsPolicy)', () => {
       });
       const points = await collect(exporter, reader);
       const connections = points.get(METRIC_CONNECTIONS) ?? [];
-      assert.equal(connections.reduce((n, p) => n + Number(p.value), 0), 2);
+      assert.equal(
+        connections.reduce((n, p) => n + Number(p.value), 0),
+        2,
+      );
       for (const p of connections) {
         assert.equal(p.attributes['server.address'], 'graph.microsoft.com');
         assert.equal(p.attributes['tls.protocol.name'], 'tls');
@@ -49,7 +52,10 @@ describe('OpenTelemetry metrics (instrumentTlsPolicy)', () => {
       const resumed = connections.map((p) => p.attributes['tls.resumed']).sort();
       assert.deepEqual(resumed, [false, true]);
       const violations = points.get(METRIC_VIOLATIONS) ?? [];
-      assert.deepEqual(violations.map((p) => [p.attributes['kind'], p.attributes['action'], p.attributes['server.address'], p.value]), [['legacy-server', 'blocked', 'outlook.office365.com', 1]]);
+      assert.deepEqual(
+        violations.map((p) => [p.attributes['kind'], p.attributes['action'], p.attributes['server.address'], p.value]),
+        [['legacy-server', 'blocked', 'outlook.office365.com', 1]],
+      );
     } finally {
       await provider.shutdown();
       metrics.disable();

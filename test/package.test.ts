@@ -29,7 +29,10 @@ describe('the built package', () => {
     assert.equal({} instanceof cjs.TlsPolicy, false);
     const agent = cjs.createHttpsAgent({ policy });
     assert.equal(esm.checkTlsPolicy(agent, { minVersion: 'TLSv1.3' }).ok, true);
-    assert.throws(() => cjs.createTlsPolicy({ minVersion: 'TLSv1' as 'TLSv1.2' }), (e: unknown) => esm.isTlsPolicyError(e));
+    assert.throws(
+      () => cjs.createTlsPolicy({ minVersion: 'TLSv1' as 'TLSv1.2' }),
+      (e: unknown) => esm.isTlsPolicyError(e),
+    );
     agent.destroy();
   });
 
@@ -38,7 +41,11 @@ describe('the built package', () => {
       exports: Record<string, unknown>;
       dependencies: Record<string, string>;
     };
-    for (const [subpath, marker] of [['.', 'createHttpsAgent'], ['./register', 'export {}'], ['./testing', 'startTlsServer']] as const) {
+    for (const [subpath, marker] of [
+      ['.', 'createHttpsAgent'],
+      ['./register', 'export {}'],
+      ['./testing', 'startTlsServer'],
+    ] as const) {
       const entry = pkg.exports[subpath] as Record<string, Record<string, string>>;
       for (const branch of ['import', 'require']) {
         assert.equal(Object.keys(entry[branch]!)[0], 'types', `${subpath} ${branch}`);
@@ -51,11 +58,23 @@ describe('the built package', () => {
   });
 
   it('m365-tls-policy/testing imports both ways, and the main entry never loads it', async () => {
-    const esm = (await import('m365-tls-policy/testing')) as { startTlsServer?: unknown; expectRefused?: unknown; assertTlsPolicy?: unknown };
+    const esm = (await import('m365-tls-policy/testing')) as {
+      startTlsServer?: unknown;
+      expectRefused?: unknown;
+      assertTlsPolicy?: unknown;
+    };
     const cjs = require('m365-tls-policy/testing') as typeof esm;
-    for (const api of [esm, cjs]) for (const name of ['startTlsServer', 'startDowngradeProxy', 'expectRefused', 'expectNegotiated', 'assertTlsPolicy']) assert.equal(typeof (api as Record<string, unknown>)[name], 'function', name);
+    for (const api of [esm, cjs])
+      for (const name of ['startTlsServer', 'startDowngradeProxy', 'expectRefused', 'expectNegotiated', 'assertTlsPolicy'])
+        assert.equal(typeof (api as Record<string, unknown>)[name], 'function', name);
     const { execFileSync } = await import('node:child_process');
-    const loaded = execFileSync(process.execPath, ['-e', "require('m365-tls-policy'); console.log(Object.keys(require.cache).filter((f) => f.includes('testing')).length)"], { cwd: new URL('../../', import.meta.url) }).toString().trim();
+    const loaded = execFileSync(
+      process.execPath,
+      ['-e', "require('m365-tls-policy'); console.log(Object.keys(require.cache).filter((f) => f.includes('testing')).length)"],
+      { cwd: new URL('../../', import.meta.url) },
+    )
+      .toString()
+      .trim();
     assert.equal(loaded, '0');
   });
 });

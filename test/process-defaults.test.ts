@@ -58,4 +58,3 @@ describe('NODE_OPTIONS that weaken the runtime', () => {
     }
   });
 });
-

@@ -24,7 +24,10 @@ describe('https agent through a CONNECT proxy', () => {
         assert.equal(outcome.error.code, 'ERR_TLS_POLICY_VERSION');
         assert.equal(origin!.bytesReceived, 0);
         assert.deepEqual(proxy.requests, [`CONNECT graph.microsoft.com:${origin!.port} HTTP/1.1`]);
-        assert.deepEqual(events.violations.map((v) => v.kind), ['legacy-server']);
+        assert.deepEqual(
+          events.violations.map((v) => v.kind),
+          ['legacy-server'],
+        );
         agent.destroy();
       });
     } finally {
@@ -68,7 +71,10 @@ describe('https agent through a CONNECT proxy', () => {
   it('proxy: true reads HTTPS_PROXY and honours NO_PROXY', async (t) => {
     const saved = { https: process.env['HTTPS_PROXY'], no: process.env['NO_PROXY'] };
     t.after(() => {
-      for (const [k, v] of [['HTTPS_PROXY', saved.https], ['NO_PROXY', saved.no]] as const) {
+      for (const [k, v] of [
+        ['HTTPS_PROXY', saved.https],
+        ['NO_PROXY', saved.no],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -92,8 +98,14 @@ describe('https agent through a CONNECT proxy', () => {
   });
 
   it('rejects a malformed proxy option at creation', () => {
-    assert.throws(() => createHttpsAgent({ proxy: 'socks5://proxy:1080' }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.proxy must be an http: or https: proxy URL'));
-    assert.throws(() => createHttpsAgent({ proxy: 3128 as never }), (e: unknown) => isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INVALID_OPTION');
+    assert.throws(
+      () => createHttpsAgent({ proxy: 'socks5://proxy:1080' }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.proxy must be an http: or https: proxy URL'),
+    );
+    assert.throws(
+      () => createHttpsAgent({ proxy: 3128 as never }),
+      (e: unknown) => isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INVALID_OPTION',
+    );
   });
 });
 
@@ -109,7 +121,10 @@ describe('fetch dispatcher through a CONNECT proxy', () => {
         assert.equal(legacy!.bytesReceived, 0);
         const res = await fetch(`https://graph.microsoft.com:${modern!.port}/`, { dispatcher } as RequestInit);
         assert.equal(await res.text(), 'ok TLSv1.3');
-        assert.deepEqual(proxy.requests.map((r) => r.replace(/:\d+ /u, ':PORT ')), ['CONNECT graph.microsoft.com:PORT HTTP/1.1', 'CONNECT graph.microsoft.com:PORT HTTP/1.1']);
+        assert.deepEqual(
+          proxy.requests.map((r) => r.replace(/:\d+ /u, ':PORT ')),
+          ['CONNECT graph.microsoft.com:PORT HTTP/1.1', 'CONNECT graph.microsoft.com:PORT HTTP/1.1'],
+        );
         await dispatcher.close();
       });
     } finally {
@@ -124,8 +139,13 @@ describe('maxSockets through a proxy', () => {
     try {
       await withServers([{ versions: ['TLSv1.3'] }], async ([origin]) => {
         const agent = createHttpsAgent({ proxy: proxy.url, ca: CA, maxSockets: 2 });
-        const outcomes = await Promise.all(Array.from({ length: 8 }, () => request(agent, 'graph.microsoft.com', origin!.port, { lookup: undefined, ca: undefined })));
-        assert.deepEqual(outcomes.map((o) => o.body), Array(8).fill('ok TLSv1.3'));
+        const outcomes = await Promise.all(
+          Array.from({ length: 8 }, () => request(agent, 'graph.microsoft.com', origin!.port, { lookup: undefined, ca: undefined })),
+        );
+        assert.deepEqual(
+          outcomes.map((o) => o.body),
+          Array(8).fill('ok TLSv1.3'),
+        );
         assert.equal(proxy.requests.length, 2, 'two tunnels, reused by keep-alive for the rest');
         assert.equal(origin!.connections, 2);
         agent.destroy();

@@ -81,7 +81,11 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
       process.execPath,
       args,
       // The app trusts the test CA the way a deployment trusts a corporate CA.
-      { cwd: ROOT, timeout: 30_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), PORTS: JSON.stringify(ports), DEBUG: '', ...env } },
+      {
+        cwd: ROOT,
+        timeout: 30_000,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), PORTS: JSON.stringify(ports), DEBUG: '', ...env },
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -116,7 +120,11 @@ describe('m365-tls-policy/register', () => {
 
   it('without the register module the same weakened process reaches TLS 1.1 everywhere (the test can fail)', async () => {
     const r = await run([join(dir, 'app.mjs')], { NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0', WEAK_CLIENT: '1' });
-    assert.deepEqual(JSON.parse(r.stdout), { https: ['ok TLSv1.1', 'ok TLSv1.3'], fetch: ['ok TLSv1.1', 'ok TLSv1.3'], tls: ['connected TLSv1.1', 'connected TLSv1.3'] });
+    assert.deepEqual(JSON.parse(r.stdout), {
+      https: ['ok TLSv1.1', 'ok TLSv1.3'],
+      fetch: ['ok TLSv1.1', 'ok TLSv1.3'],
+      tls: ['connected TLSv1.1', 'connected TLSv1.3'],
+    });
   });
 
   it('M365_TLS_POLICY_MODE=report blocks nothing and logs every violation, the runtime audit included', async () => {
@@ -142,19 +150,38 @@ describe('m365-tls-policy/register', () => {
   });
 
   it('M365_TLS_POLICY_MODE=off installs nothing', async () => {
-    const r = await run(['--import', 'm365-tls-policy/register', join(dir, 'app.mjs')], { NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0', WEAK_CLIENT: '1', M365_TLS_POLICY_MODE: 'off' });
+    const r = await run(['--import', 'm365-tls-policy/register', join(dir, 'app.mjs')], {
+      NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0',
+      WEAK_CLIENT: '1',
+      M365_TLS_POLICY_MODE: 'off',
+    });
     assert.equal(JSON.parse(r.stdout).https[0], 'ok TLSv1.1');
   });
 
   it('M365_TLS_POLICY_MIN_VERSION=TLSv1.3 raises the floor for the whole process', async () => {
-    const r = await run(['--import', 'm365-tls-policy/register', join(dir, 'app.mjs')], { M365_TLS_POLICY_MIN_VERSION: 'TLSv1.3', M365_TLS_POLICY_HOSTS: 'localhost' });
+    const r = await run(['--import', 'm365-tls-policy/register', join(dir, 'app.mjs')], {
+      M365_TLS_POLICY_MIN_VERSION: 'TLSv1.3',
+      M365_TLS_POLICY_HOSTS: 'localhost',
+    });
     assert.deepEqual(JSON.parse(r.stdout).https, ['ERR_TLS_POLICY_VERSION', 'ok TLSv1.3']);
   });
 
   const INVALID: Array<[string, string, RegExp]> = [
-    ['M365_TLS_POLICY_MODE', 'audit', /^m365-tls-policy\/register: M365_TLS_POLICY_MODE must be one of 'enforce', 'report', 'off' \(got "audit"\)$/mu],
-    ['M365_TLS_POLICY_MIN_VERSION', 'TLSv1', /^m365-tls-policy\/register: M365_TLS_POLICY_MIN_VERSION must be one of 'TLSv1\.2', 'TLSv1\.3' \(got "TLSv1"\)$/mu],
-    ['M365_TLS_POLICY_HOSTS', 'mail.contoso.example,https://bad', /^m365-tls-policy\/register: M365_TLS_POLICY_HOSTS: "https:\/\/bad" is not a host pattern/mu],
+    [
+      'M365_TLS_POLICY_MODE',
+      'audit',
+      /^m365-tls-policy\/register: M365_TLS_POLICY_MODE must be one of 'enforce', 'report', 'off' \(got "audit"\)$/mu,
+    ],
+    [
+      'M365_TLS_POLICY_MIN_VERSION',
+      'TLSv1',
+      /^m365-tls-policy\/register: M365_TLS_POLICY_MIN_VERSION must be one of 'TLSv1\.2', 'TLSv1\.3' \(got "TLSv1"\)$/mu,
+    ],
+    [
+      'M365_TLS_POLICY_HOSTS',
+      'mail.contoso.example,https://bad',
+      /^m365-tls-policy\/register: M365_TLS_POLICY_HOSTS: "https:\/\/bad" is not a host pattern/mu,
+    ],
   ];
   for (const [name, value, message] of INVALID) {
     it(`an invalid ${name} stops the process at start-up with a message naming it`, async () => {

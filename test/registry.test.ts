@@ -27,7 +27,10 @@ describe('the registry shared between copies of the package', () => {
       assert.throws(attempt, (error: unknown) => {
         assert.ok(isTlsPolicyError(error));
         assert.equal(error.code, 'ERR_TLS_POLICY_INCOMPATIBLE_COPY');
-        assert.match(error.message, new RegExp(`this one \\(${PACKAGE_VERSION.replaceAll('.', '\\.')}, protocol ${REGISTRY_PROTOCOL}\\)`, 'u'));
+        assert.match(
+          error.message,
+          new RegExp(`this one \\(${PACKAGE_VERSION.replaceAll('.', '\\.')}, protocol ${REGISTRY_PROTOCOL}\\)`, 'u'),
+        );
         assert.match(error.message, new RegExp(`protocol ${REGISTRY_PROTOCOL + 1}`, 'u'));
         return true;
       });
@@ -36,7 +39,10 @@ describe('the registry shared between copies of the package', () => {
 
   it('shared state of another protocol (a newer copy, or 0.1.0 with its unversioned keys) fails closed', async () => {
     for (const [setup, other] of [
-      ["Object.defineProperty(globalThis, Symbol.for('m365-tls-policy.shared-state'), { value: { protocol: 99, createdBy: '9.9.9' } });", '9.9.9, protocol 99'],
+      [
+        "Object.defineProperty(globalThis, Symbol.for('m365-tls-policy.shared-state'), { value: { protocol: 99, createdBy: '9.9.9' } });",
+        '9.9.9, protocol 99',
+      ],
       ["globalThis[Symbol.for('m365-tls-policy.installed')] = { policy: {} };", '0.1.0 or older, protocol 0'],
     ] as const) {
       const out = await child(`${setup}

@@ -3,14 +3,25 @@ import tls from 'node:tls';
 import { describe, it } from 'node:test';
 import { auditRuntime } from '../src/index.js';
 
-const CLEAN: { nodeOptions: string; execArgv: string[]; env: NodeJS.ProcessEnv; now: Date; nodeVersion: string; opensslVersion: string } = { nodeOptions: '', execArgv: [], env: {}, now: new Date('2026-01-01T00:00:00Z'), nodeVersion: '22.23.5', opensslVersion: '3.5.9' };
-const ids = (findings: ReturnType<typeof auditRuntime>) => findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}:${f.severity}`);
+const CLEAN: { nodeOptions: string; execArgv: string[]; env: NodeJS.ProcessEnv; now: Date; nodeVersion: string; opensslVersion: string } = {
+  nodeOptions: '',
+  execArgv: [],
+  env: {},
+  now: new Date('2026-01-01T00:00:00Z'),
+  nodeVersion: '22.23.5',
+  opensslVersion: '3.5.9',
+};
+const ids = (findings: ReturnType<typeof auditRuntime>) =>
+  findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}:${f.severity}`);
 
 describe('auditRuntime', () => {
   it('finds nothing wrong in a clean runtime (only the versions, as info)', () => {
     const findings = auditRuntime(CLEAN);
     assert.deepEqual(ids(findings), []);
-    assert.deepEqual(findings.map((f) => f.id), ['versions']);
+    assert.deepEqual(
+      findings.map((f) => f.id),
+      ['versions'],
+    );
     assert.match(findings[0]!.message, /^Node\.js 22\.23\.5 with OpenSSL 3\.5\.9$/u);
   });
 

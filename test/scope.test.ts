@@ -63,10 +63,11 @@ describe('scope: normalisation', () => {
     'graph.microsoft.com:443',
     new URL('https://graph.microsoft.com/'),
   ];
-  for (const input of same) it(`${JSON.stringify(String(input))} is graph.microsoft.com`, () => {
-    assert.equal(policy.appliesTo(input), true);
-    assert.equal(policy.check(input).host, 'graph.microsoft.com');
-  });
+  for (const input of same)
+    it(`${JSON.stringify(String(input))} is graph.microsoft.com`, () => {
+      assert.equal(policy.appliesTo(input), true);
+      assert.equal(policy.check(input).host, 'graph.microsoft.com');
+    });
 
   it('userinfo cannot pose as the host: https://graph.microsoft.com@evil.example/ is evil.example', () => {
     assert.equal(policy.appliesTo('https://graph.microsoft.com@evil.example/'), false);
@@ -78,7 +79,15 @@ describe('scope: normalisation', () => {
   });
 
   it('undeterminable input is in scope (fail closed)', () => {
-    for (const odd of ['', 'graph microsoft com', 'evil.example/graph.microsoft.com', 'a@b', '%67raph.microsoft.com', 'http://[bad', 'x..y']) {
+    for (const odd of [
+      '',
+      'graph microsoft com',
+      'evil.example/graph.microsoft.com',
+      'a@b',
+      '%67raph.microsoft.com',
+      'http://[bad',
+      'x..y',
+    ]) {
       assert.equal(policy.appliesTo(odd), true, JSON.stringify(odd));
     }
   });
@@ -115,11 +124,24 @@ describe('scope: user patterns', () => {
     assert.equal(p.appliesTo('10.0.0.5'), true);
   });
 
-  for (const bad of ['', '*', '*.', 'a.*.example', 'ex*ample.com', 'https://graph.microsoft.com', 'graph.microsoft.com/path', 'host:443', '*.10.0.0.5', 'a..b', ' graph.microsoft.com']) {
+  for (const bad of [
+    '',
+    '*',
+    '*.',
+    'a.*.example',
+    'ex*ample.com',
+    'https://graph.microsoft.com',
+    'graph.microsoft.com/path',
+    'host:443',
+    '*.10.0.0.5',
+    'a..b',
+    ' graph.microsoft.com',
+  ]) {
     it(`refuses the malformed pattern ${JSON.stringify(bad)} with ERR_TLS_POLICY_INVALID_OPTION`, () => {
       assert.throws(
         () => createTlsPolicy({ hosts: [bad] }),
-        (e: unknown) => isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INVALID_OPTION' && e.message.startsWith('policy.hosts[0] must be'),
+        (e: unknown) =>
+          isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INVALID_OPTION' && e.message.startsWith('policy.hosts[0] must be'),
       );
     });
   }

@@ -30,13 +30,21 @@ describe('nodemailer STARTTLS with policy.tlsOptions', () => {
         const policy = createTlsPolicy();
         // What a weakened configuration would ask for; the policy overrides it.
         const tlsOptions = policy.tlsOptions('smtp.office365.com', { ca: CA, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
-        const error = await transport(server.port, tlsOptions).sendMail(MESSAGE).then(() => undefined, (e: Error & { code?: string; originalCode?: string }) => e);
+        const error = await transport(server.port, tlsOptions)
+          .sendMail(MESSAGE)
+          .then(
+            () => undefined,
+            (e: Error & { code?: string; originalCode?: string }) => e,
+          );
         assert.ok(error, 'sendMail must fail');
         // nodemailer reports socket failures as ESOCKET and keeps Node's code as originalCode.
         assert.deepEqual([error.code, error.originalCode], ['ESOCKET', 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION']);
         assert.deepEqual(server.upgrades, []);
         assert.equal(server.bytesAfterUpgrade, 0);
-        assert.deepEqual(server.clearCommands.map((c) => c.split(' ')[0]), ['EHLO', 'STARTTLS']);
+        assert.deepEqual(
+          server.clearCommands.map((c) => c.split(' ')[0]),
+          ['EHLO', 'STARTTLS'],
+        );
       } finally {
         await server.close();
       }
@@ -52,7 +60,10 @@ describe('nodemailer STARTTLS with policy.tlsOptions', () => {
         assert.match(String(info.response), /^250 /u);
         assert.deepEqual(server.upgrades, [version]);
         assert.deepEqual(server.messages, ['message']);
-        assert.deepEqual(server.clearCommands.map((c) => c.split(' ')[0]), ['EHLO', 'STARTTLS']);
+        assert.deepEqual(
+          server.clearCommands.map((c) => c.split(' ')[0]),
+          ['EHLO', 'STARTTLS'],
+        );
       } finally {
         await server.close();
       }
@@ -62,7 +73,12 @@ describe('nodemailer STARTTLS with policy.tlsOptions', () => {
   it('without the policy the same weakened options do upgrade to TLS 1.0 (the test can fail)', async () => {
     const server = await startSmtpServer(['TLSv1']);
     try {
-      await transport(server.port, { ca: CA, servername: 'smtp.office365.com', minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }).sendMail(MESSAGE);
+      await transport(server.port, {
+        ca: CA,
+        servername: 'smtp.office365.com',
+        minVersion: 'TLSv1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+      }).sendMail(MESSAGE);
       assert.deepEqual(server.upgrades, ['TLSv1']);
     } finally {
       await server.close();
@@ -102,14 +118,20 @@ describe('policy.tlsConnect for a STARTTLS upgrade (any library that lets you su
       const kinds: string[] = [];
       policy.on('violation', (v) => kinds.push(v.kind));
       let calledBack = 0;
-      const refused = policy.tlsConnect({ socket: await startTlsOver(legacy.port), host: 'smtp.office365.com', ca: CA }, () => (calledBack += 1));
+      const refused = policy.tlsConnect(
+        { socket: await startTlsOver(legacy.port), host: 'smtp.office365.com', ca: CA },
+        () => (calledBack += 1),
+      );
       const error = await new Promise<unknown>((resolve) => refused.once('error', resolve));
       assert.ok(isTlsPolicyError(error));
       assert.equal(error.code, 'ERR_TLS_POLICY_VERSION');
       assert.deepEqual(kinds, ['legacy-server']);
       const secure: string[] = [];
       policy.on('secure', (e) => secure.push(e.protocol));
-      const upgraded = policy.tlsConnect({ socket: await startTlsOver(modern.port), host: 'smtp.office365.com', ca: CA }, () => (calledBack += 1));
+      const upgraded = policy.tlsConnect(
+        { socket: await startTlsOver(modern.port), host: 'smtp.office365.com', ca: CA },
+        () => (calledBack += 1),
+      );
       await new Promise<void>((resolve) => upgraded.once('secureConnect', () => resolve()));
       assert.deepEqual(secure, ['TLSv1.3']);
       assert.equal(calledBack, 1, 'only the connection that passed called back');

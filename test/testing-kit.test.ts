@@ -4,7 +4,14 @@ import * as https from 'node:https';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
 import { createHttpsAgent, isTlsPolicyError } from '../src/index.js';
-import { expectNegotiated, expectRefused, findTlsPolicyError, startDowngradeProxy, startTlsServer, TESTING_CA } from '../src/testing/index.js';
+import {
+  expectNegotiated,
+  expectRefused,
+  findTlsPolicyError,
+  startDowngradeProxy,
+  startTlsServer,
+  TESTING_CA,
+} from '../src/testing/index.js';
 
 function get(url: string, options: https.RequestOptions): Promise<IncomingMessage & { body: string; protocol: string | null }> {
   return new Promise((resolve, reject) => {
@@ -55,7 +62,8 @@ describe('testing kit: startTlsServer', () => {
     };
     const server = await startTlsServer({ hostnames: ['outlook.office365.com', 'contoso.sharepoint.com'] });
     try {
-      const resolve = (name: string) => new Promise<string>((done) => server.lookup(name, {}, (err, address) => done(err ? `error ${err.code}` : String(address))));
+      const resolve = (name: string) =>
+        new Promise<string>((done) => server.lookup(name, {}, (err, address) => done(err ? `error ${err.code}` : String(address))));
       assert.equal(await resolve('outlook.office365.com'), '127.0.0.1');
       assert.equal(await resolve('CONTOSO.sharepoint.com'), '127.0.0.1');
       assert.equal(await resolve('elsewhere.example'), '192.0.2.10');
@@ -80,9 +88,18 @@ describe('testing kit: startTlsServer', () => {
   });
 
   it('refuses names its certificates do not cover, and bad versions, with ERR_TLS_POLICY_INVALID_OPTION', async () => {
-    await assert.rejects(startTlsServer({ hostnames: ['a.b.sharepoint.com'] }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.hostnames must be names covered'));
-    await assert.rejects(startTlsServer({ versions: ['SSLv3' as never] }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.versions must be'));
-    await assert.rejects(startDowngradeProxy({ target: 1, attack: 'everything' as never }), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.attack must be one of'));
+    await assert.rejects(
+      startTlsServer({ hostnames: ['a.b.sharepoint.com'] }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.hostnames must be names covered'),
+    );
+    await assert.rejects(
+      startTlsServer({ versions: ['SSLv3' as never] }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.versions must be'),
+    );
+    await assert.rejects(
+      startDowngradeProxy({ target: 1, attack: 'everything' as never }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.attack must be one of'),
+    );
   });
 });
 
@@ -94,9 +111,18 @@ describe('testing kit: assertions', () => {
       const error = await expectRefused(get(server.url(), { ca: server.ca, lookup: server.lookup, agent }), 'ERR_TLS_POLICY_VERSION');
       assert.equal(error.code, 'ERR_TLS_POLICY_VERSION');
       await expectRefused(() => Promise.reject(new TypeError('fetch failed', { cause: error })));
-      await assert.rejects(expectRefused(Promise.reject(error), 'ERR_TLS_POLICY_DOWNGRADE'), (e: unknown) => e instanceof AssertionError && /with ERR_TLS_POLICY_DOWNGRADE, got ERR_TLS_POLICY_VERSION/u.test(e.message));
-      await assert.rejects(expectRefused(Promise.resolve('fine')), (e: unknown) => e instanceof AssertionError && /but it succeeded/u.test(e.message));
-      await assert.rejects(expectRefused(Promise.reject(new Error('ECONNREFUSED'))), (e: unknown) => e instanceof AssertionError && /failed otherwise/u.test(e.message));
+      await assert.rejects(
+        expectRefused(Promise.reject(error), 'ERR_TLS_POLICY_DOWNGRADE'),
+        (e: unknown) => e instanceof AssertionError && /with ERR_TLS_POLICY_DOWNGRADE, got ERR_TLS_POLICY_VERSION/u.test(e.message),
+      );
+      await assert.rejects(
+        expectRefused(Promise.resolve('fine')),
+        (e: unknown) => e instanceof AssertionError && /but it succeeded/u.test(e.message),
+      );
+      await assert.rejects(
+        expectRefused(Promise.reject(new Error('ECONNREFUSED'))),
+        (e: unknown) => e instanceof AssertionError && /failed otherwise/u.test(e.message),
+      );
       assert.equal(findTlsPolicyError({ body: 'x', error: { cause: error } }), error);
     } finally {
       agent.destroy();
@@ -112,7 +138,10 @@ describe('testing kit: assertions', () => {
         s.on('error', reject);
       });
       expectNegotiated(socket, 'TLSv1.2');
-      assert.throws(() => expectNegotiated(socket, 'TLSv1.3'), (e: unknown) => e instanceof AssertionError && /expected TLSv1\.3 to be negotiated, got TLSv1\.2/u.test(e.message));
+      assert.throws(
+        () => expectNegotiated(socket, 'TLSv1.3'),
+        (e: unknown) => e instanceof AssertionError && /expected TLSv1\.3 to be negotiated, got TLSv1\.2/u.test(e.message),
+      );
       expectNegotiated({ socket }, 'TLSv1.2');
       assert.throws(() => expectNegotiated({}, 'TLSv1.2'), AssertionError);
       socket.destroy();

@@ -24,7 +24,10 @@ describe('policy.tlsOptions for libraries that take TLS options (nodemailer, ima
     assert.equal(options.rejectUnauthorized, true);
     assert.equal(options.servername, 'smtp.office365.com');
     assert.equal(options.ca, CA);
-    assert.deepEqual(events.violations.map((v) => [v.kind, v.action, v.options]), [['insecure-options', 'overridden', ['minVersion', 'rejectUnauthorized']]]);
+    assert.deepEqual(
+      events.violations.map((v) => [v.kind, v.action, v.options]),
+      [['insecure-options', 'overridden', ['minVersion', 'rejectUnauthorized']]],
+    );
   });
 
   it('returns an unchanged copy for an out-of-scope host', () => {
@@ -37,7 +40,8 @@ describe('policy.tlsOptions for libraries that take TLS options (nodemailer, ima
   it("throws ERR_TLS_POLICY_INSECURE_OPTIONS under insecureOptions: 'refuse'", () => {
     assert.throws(
       () => createTlsPolicy({ insecureOptions: 'refuse' }).tlsOptions('smtp.office365.com', { secureProtocol: 'TLSv1_method' }),
-      (e: unknown) => isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INSECURE_OPTIONS' && e.violations[0]?.options?.[0] === 'secureProtocol',
+      (e: unknown) =>
+        isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INSECURE_OPTIONS' && e.violations[0]?.options?.[0] === 'secureProtocol',
     );
   });
 
@@ -52,10 +56,15 @@ describe('policy.tlsOptions for libraries that take TLS options (nodemailer, ima
     await withServers([{ versions: ['TLSv1.1'] }, { versions: ['TLSv1.3'] }], async ([legacy, modern]) => {
       const policy = createTlsPolicy();
       const weak = { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ca: CA } as const;
-      await assert.rejects(connect(legacy!.port, policy.tlsOptions('smtp.office365.com', weak)), { code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' });
+      await assert.rejects(connect(legacy!.port, policy.tlsOptions('smtp.office365.com', weak)), {
+        code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+      });
       const plain = await connect(legacy!.port, weak);
       assert.equal(plain.getProtocol(), 'TLSv1.1', 'without the policy the same options do reach TLS 1.1');
-      assert.deepEqual(policy.verifySocket(plain).violations.map((v) => v.kind), ['below-floor', 'weak-cipher']);
+      assert.deepEqual(
+        policy.verifySocket(plain).violations.map((v) => v.kind),
+        ['below-floor', 'weak-cipher'],
+      );
       plain.destroy();
       const good = await connect(modern!.port, policy.tlsOptions('smtp.office365.com', { ca: CA }));
       assert.equal(policy.verifySocket(good).ok, true);
@@ -65,7 +74,13 @@ describe('policy.tlsOptions for libraries that take TLS options (nodemailer, ima
 
   it('rejects bad arguments with ERR_TLS_POLICY_INVALID_OPTION', () => {
     const policy = createTlsPolicy();
-    assert.throws(() => policy.tlsOptions(42 as unknown as string), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('host must be'));
-    assert.throws(() => policy.tlsOptions('smtp.office365.com', null as unknown as tls.ConnectionOptions), (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('base must be'));
+    assert.throws(
+      () => policy.tlsOptions(42 as unknown as string),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('host must be'),
+    );
+    assert.throws(
+      () => policy.tlsOptions('smtp.office365.com', null as unknown as tls.ConnectionOptions),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('base must be'),
+    );
   });
 });

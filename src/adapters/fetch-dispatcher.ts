@@ -90,7 +90,12 @@ function policyConnector(
     });
     if (opts.protocol !== 'https:') {
       if (plan.inScope && port.config.mode === 'enforce') {
-        const v = makeViolation(plan.ctx, { kind: 'insecure-options', detail: `${opts.protocol} would send in clear text; use https:`, options: ['protocol'], action: 'blocked' });
+        const v = makeViolation(plan.ctx, {
+          kind: 'insecure-options',
+          detail: `${opts.protocol} would send in clear text; use https:`,
+          options: ['protocol'],
+          action: 'blocked',
+        });
         port.sink.violations([v]);
         callback(policyError([v]), null);
         return;

@@ -81,7 +81,10 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     // (which http.Agent supports) hands it over once the tunnel is up. Meanwhile a placeholder
     // holds its place in the agent's books, or maxSockets would not count the pending ones.
     const release = this.#holdPlace(String((options as { _agentKey?: unknown })._agentKey ?? ''));
-    openTunnel(proxy, host, port, { proxyTls: this.#proxyTls, timeout: typeof options.timeout === 'number' ? options.timeout : undefined }).then(
+    openTunnel(proxy, host, port, {
+      proxyTls: this.#proxyTls,
+      timeout: typeof options.timeout === 'number' ? options.timeout : undefined,
+    }).then(
       (tunnel) => {
         release();
         const socket = super.createConnection({ ...plan.options, socket: tunnel } as https.RequestOptions) as tls.TLSSocket;
@@ -124,7 +127,8 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
 export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyHttpsAgent {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of https.Agent options', options);
   const { policy, proxy, proxyTls, ...agentOptions } = options;
-  if (proxyTls !== undefined && (typeof proxyTls !== 'object' || proxyTls === null)) throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
+  if (proxyTls !== undefined && (typeof proxyTls !== 'object' || proxyTls === null))
+    throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
   return new PolicyAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), parseProxyOption(proxy), proxyTls);
 }
 

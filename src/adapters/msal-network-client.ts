@@ -11,7 +11,11 @@ export interface MsalNetworkResponse<T> {
 
 /** MSAL's `INetworkModule` shape: what `system.networkClient` of @azure/msal-node takes. */
 export interface MsalNetworkClient {
-  sendGetRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number): Promise<MsalNetworkResponse<T>>;
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: { headers?: Record<string, string>; body?: string },
+    timeout?: number,
+  ): Promise<MsalNetworkResponse<T>>;
   sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<MsalNetworkResponse<T>>;
   /** The policy dispatcher the client sends through. */
   readonly dispatcher: Dispatcher;
@@ -33,12 +37,18 @@ type FetchLike = (url: string, init: Record<string, unknown>) => Promise<Respons
  * Entra sign-in.
  */
 export function createMsalNetworkClient(options: MsalNetworkClientOptions = {}): MsalNetworkClient {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of createFetchDispatcher options', options);
+  if (typeof options !== 'object' || options === null)
+    throw invalidOption('options', 'an object of createFetchDispatcher options', options);
   const { dispatcher: given, ...dispatcherOptions } = options;
   const dispatcher = given ?? createFetchDispatcher(dispatcherOptions);
   const fetchFn = globalThis.fetch as unknown as FetchLike;
 
-  async function send<T>(method: 'GET' | 'POST', url: string, options: { headers?: Record<string, string>; body?: string } = {}, timeout?: number): Promise<MsalNetworkResponse<T>> {
+  async function send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options: { headers?: Record<string, string>; body?: string } = {},
+    timeout?: number,
+  ): Promise<MsalNetworkResponse<T>> {
     const init: Record<string, unknown> = { method, headers: options.headers, dispatcher };
     if (method === 'POST') init['body'] = options.body;
     if (typeof timeout === 'number' && timeout > 0) init['signal'] = AbortSignal.timeout(timeout);

@@ -5,7 +5,10 @@ import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js'
 
 /** The slice of an OpenTelemetry `Meter` used here (so @opentelemetry/api stays optional). */
 export interface MeterLike {
-  createCounter(name: string, options?: { description?: string; unit?: string }): { add(value: number, attributes?: Record<string, string | boolean>): void };
+  createCounter(
+    name: string,
+    options?: { description?: string; unit?: string },
+  ): { add(value: number, attributes?: Record<string, string | boolean>): void };
 }
 
 export interface TlsPolicyMetricsOptions {
@@ -28,12 +31,21 @@ export function instrumentTlsPolicy(policy: TlsPolicy, options: TlsPolicyMetrics
   if (meter === undefined) {
     const api = loadOptional<{ metrics: { getMeter(name: string): MeterLike } }>('@opentelemetry/api');
     if (api === undefined) {
-      throw new TlsPolicyError('ERR_TLS_POLICY_MISSING_DEPENDENCY', "instrumentTlsPolicy needs '@opentelemetry/api' (an optional peer dependency): npm install @opentelemetry/api, or pass options.meter");
+      throw new TlsPolicyError(
+        'ERR_TLS_POLICY_MISSING_DEPENDENCY',
+        "instrumentTlsPolicy needs '@opentelemetry/api' (an optional peer dependency): npm install @opentelemetry/api, or pass options.meter",
+      );
     }
     meter = api.metrics.getMeter('m365-tls-policy');
   }
-  const connections = meter.createCounter(METRIC_CONNECTIONS, { description: 'TLS connections to in-scope hosts that passed the policy', unit: '{connection}' });
-  const violations = meter.createCounter(METRIC_VIOLATIONS, { description: 'TLS policy violations (downgrade attempts) by kind and action', unit: '{violation}' });
+  const connections = meter.createCounter(METRIC_CONNECTIONS, {
+    description: 'TLS connections to in-scope hosts that passed the policy',
+    unit: '{connection}',
+  });
+  const violations = meter.createCounter(METRIC_VIOLATIONS, {
+    description: 'TLS policy violations (downgrade attempts) by kind and action',
+    unit: '{violation}',
+  });
 
   const onSecure = (e: SecureConnectionEvent): void => {
     connections.add(1, {

@@ -30,7 +30,8 @@ function toTarget(value: string | URL, path: string): ProxyTarget {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidOption(path, 'an http: or https: proxy URL', url.protocol);
   const user = decodeURIComponent(url.username);
-  const authorization = user || url.password ? `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
+  const authorization =
+    user || url.password ? `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
   return { url, authorization };
 }
 
@@ -86,7 +87,8 @@ export function openTunnel(proxy: ProxyTarget, host: string, port: number, optio
       socket.destroy();
       reject(error);
     };
-    if (options.timeout) socket.setTimeout(options.timeout, () => fail(tunnelError(`proxy ${proxy.url.host} did not answer CONNECT in time`, 'ETIMEDOUT')));
+    if (options.timeout)
+      socket.setTimeout(options.timeout, () => fail(tunnelError(`proxy ${proxy.url.host} did not answer CONNECT in time`, 'ETIMEDOUT')));
     socket.once('error', fail);
     socket.once(proxy.url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
       const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
@@ -106,7 +108,13 @@ export function openTunnel(proxy: ProxyTarget, host: string, port: number, optio
       socket.setTimeout(0);
       const status = /^HTTP\/1\.[01] (\d{3})/u.exec(head.subarray(0, end).toString('latin1'))?.[1];
       if (status !== '200') {
-        fail(tunnelError(`proxy ${proxy.url.host} refused CONNECT to ${authority} (status ${status ?? 'unreadable'})`, 'ERR_PROXY_TUNNEL', Number(status)));
+        fail(
+          tunnelError(
+            `proxy ${proxy.url.host} refused CONNECT to ${authority} (status ${status ?? 'unreadable'})`,
+            'ERR_PROXY_TUNNEL',
+            Number(status),
+          ),
+        );
         return;
       }
       const rest = head.subarray(end + 4);

@@ -2,7 +2,10 @@ import type { RuntimeFinding } from '../process/runtime-audit.js';
 import { PROBE_VERSIONS, type ProbeResult } from './probe.js';
 
 /** ANSI colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
-export function palette(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): { ok(s: string): string; bad(s: string): string; dim(s: string): string } {
+export function palette(
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv,
+): { ok(s: string): string; bad(s: string): string; dim(s: string): string } {
   const on = stream.isTTY === true && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === '');
   const wrap = (code: number) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
   return { ok: wrap(32), bad: wrap(31), dim: wrap(2) };
@@ -10,7 +13,8 @@ export function palette(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): { 
 
 // Server-controlled text (certificate names) goes to a terminal: control characters are shown
 // escaped, so a certificate cannot move the cursor or forge a line of the report.
-const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const printable = (s: string): string =>
+  s.replace(/[\u0000-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** A compact table per target: one line per version, the certificate, the verdict. */
 export function formatProbe(result: ProbeResult, c: ReturnType<typeof palette>): string {
@@ -28,7 +32,9 @@ export function formatProbe(result: ProbeResult, c: ReturnType<typeof palette>):
   if (result.certificate) {
     const cert = result.certificate;
     lines.push(`  certificate  ${printable(cert.subject)}`);
-    lines.push(`               issued by ${printable(cert.issuer)}, expires ${cert.validTo.slice(0, 10)}, ${cert.verified ? c.ok('verified') : c.bad(`not verified (${cert.verifyError ?? 'unknown'})`)}`);
+    lines.push(
+      `               issued by ${printable(cert.issuer)}, expires ${cert.validTo.slice(0, 10)}, ${cert.verified ? c.ok('verified') : c.bad(`not verified (${cert.verifyError ?? 'unknown'})`)}`,
+    );
   }
   lines.push(`  policy   ${result.policy.passes ? c.ok('PASS') : c.bad('FAIL')}  ${printable(result.policy.reason)}`);
   return lines.join('\n');
@@ -39,7 +45,14 @@ export function formatFindings(findings: readonly RuntimeFinding[], c: ReturnTyp
   return [...findings]
     .sort((a, b) => order[a.severity] - order[b.severity])
     .map((f) => {
-      const tag = f.severity === 'high' ? c.bad('HIGH  ') : f.severity === 'medium' ? c.bad('MEDIUM') : f.severity === 'low' ? 'LOW   ' : c.dim('INFO  ');
+      const tag =
+        f.severity === 'high'
+          ? c.bad('HIGH  ')
+          : f.severity === 'medium'
+            ? c.bad('MEDIUM')
+            : f.severity === 'low'
+              ? 'LOW   '
+              : c.dim('INFO  ');
       return f.severity === 'info' ? `${tag} ${f.message}` : `${tag} ${f.message}\n       fix: ${f.fix}`;
     })
     .join('\n');

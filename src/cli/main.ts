@@ -91,7 +91,8 @@ async function probe(args: string[], io: { stdout: NodeJS.WritableStream & { isT
   for (const r of values.resolve ?? []) {
     const m = /^([^:]+):(\d{1,5}):(.+)$/u.exec(r);
     if (!m) throw new UsageError(`--resolve must be host:port:address (got ${JSON.stringify(r)})`);
-    resolves.set(`${m[1]!.toLowerCase()}:${Number(m[2])}`, m[3]!.replace(/^\[(.*)\]$/u, '$1'));
+    const [, host = '', port, address = ''] = m;
+    resolves.set(`${host.toLowerCase()}:${Number(port)}`, address.replace(/^\[(.*)\]$/u, '$1'));
   }
   let ca: string | undefined;
   if (values.ca !== undefined) {
@@ -106,7 +107,9 @@ async function probe(args: string[], io: { stdout: NodeJS.WritableStream & { isT
   const results = await mapLimited(targets, positiveInt('concurrency', values.concurrency, 4), (t) => probeTarget(t, options));
   const passed = results.every((r) => r.policy.passes);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ tool: 'm365-tls-policy', command: 'probe', policy: { minVersion, ciphers: PROBE_CIPHERS }, passed, targets: results }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ tool: 'm365-tls-policy', command: 'probe', policy: { minVersion, ciphers: PROBE_CIPHERS }, passed, targets: results }, null, 2)}\n`,
+    );
   } else {
     const c = palette(io.stdout, io.env);
     io.stdout.write(`${results.map((r) => formatProbe(r, c)).join('\n\n')}\n`);

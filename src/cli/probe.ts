@@ -84,7 +84,12 @@ interface Handshake {
 
 // Codes that mean "nothing TLS answered here": the target, not a version, failed.
 const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET']);
-const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_RECORD_LAYER_FAILURE', 'ERR_SSL_UNEXPECTED_EOF_WHILE_READING']);
+const NOT_TLS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_UNEXPECTED_EOF_WHILE_READING',
+]);
 
 /**
  * One handshake and nothing after it: no byte of application data is ever sent. Verification
@@ -111,7 +116,10 @@ function handshake(t: ProbeTarget, options: ProbeOptions, tlsOptions: tls.Connec
       rejectUnauthorized: false,
       ...tlsOptions,
     });
-    const timer = setTimeout(() => finish({ ok: false, code: 'ETIMEDOUT', message: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, code: 'ETIMEDOUT', message: `no answer within ${options.timeoutMs} ms` }),
+      options.timeoutMs,
+    );
     socket.once('secureConnect', () => {
       // getPeerCertificate() first: calling getPeerX509Certificate() before it was seen to make
       // Node's checkServerIdentity miss names (Node 20). The X509 object is built from `raw`.
@@ -127,7 +135,9 @@ function handshake(t: ProbeTarget, options: ProbeOptions, tlsOptions: tls.Connec
         ...(raw === undefined ? {} : { cert: raw }),
       });
     });
-    socket.once('error', (error: Error & { code?: string }) => finish({ ok: false, code: error.code ?? 'ERROR', message: error.message.split('\n')[0] ?? '' }));
+    socket.once('error', (error: Error & { code?: string }) =>
+      finish({ ok: false, code: error.code ?? 'ERROR', message: error.message.split('\n')[0] ?? '' }),
+    );
   });
 }
 
@@ -138,7 +148,9 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
   for (const version of PROBE_VERSIONS) {
     // Security level 0 so the probe itself can speak TLS 1.0/1.1 under OpenSSL 3.
     const h = await handshake(t, options, { minVersion: version, maxVersion: version, ciphers: 'ALL:@SECLEVEL=0' });
-    versions[version] = h.ok ? { accepted: true, ...(h.cipher ? { cipher: h.cipher } : {}) } : { accepted: false, ...(h.code ? { code: h.code } : {}) };
+    versions[version] = h.ok
+      ? { accepted: true, ...(h.cipher ? { cipher: h.cipher } : {}) }
+      : { accepted: false, ...(h.code ? { code: h.code } : {}) };
     if (h.ok) best = h;
     if (!h.ok && h.code !== undefined && (UNREACHABLE.has(h.code) || NOT_TLS.has(h.code)) && version === 'TLSv1') {
       // Does TLS 1.3 get further? If not, the target itself is the problem: say so once.
@@ -147,7 +159,11 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
         const reason = UNREACHABLE.has(modern.code) ? describeUnreachable(modern.code) : 'the peer does not speak TLS';
         const none = { accepted: false, code: modern.code };
         return {
-          target: t.target, host: t.host, port: t.port, ...(t.address ? { address: t.address } : {}), ...(t.servername ? { servername: t.servername } : {}),
+          target: t.target,
+          host: t.host,
+          port: t.port,
+          ...(t.address ? { address: t.address } : {}),
+          ...(t.servername ? { servername: t.servername } : {}),
           reachable: false,
           error: { code: modern.code, message: reason },
           versions: { TLSv1: none, 'TLSv1.1': none, 'TLSv1.2': none, 'TLSv1.3': none },
@@ -173,7 +189,10 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
             subject: cert.subject.replace(/\n/gu, ', '),
             issuer: cert.issuer.replace(/\n/gu, ', '),
             validTo: new Date(cert.validTo).toISOString(),
-            dnsNames: (cert.subjectAltName ?? '').split(/,\s*/u).filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4)),
+            dnsNames: (cert.subjectAltName ?? '')
+              .split(/,\s*/u)
+              .filter((n) => n.startsWith('DNS:'))
+              .map((n) => n.slice(4)),
             verified: best?.authorized === true,
             ...(best?.authorized === true || best?.authorizationError === undefined ? {} : { verifyError: best.authorizationError }),
           },
@@ -205,7 +224,10 @@ function policyVerdict(t: ProbeTarget, options: ProbeOptions): Promise<PolicyVer
       ...(servername === undefined ? {} : { servername }),
       ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, String(options.ca)] }),
     });
-    const timer = setTimeout(() => finish({ passes: false, reason: `no answer within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }), options.timeoutMs);
+    const timer = setTimeout(
+      () => finish({ passes: false, reason: `no answer within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }),
+      options.timeoutMs,
+    );
     socket.once('secureConnect', () => {
       const protocol = socket.getProtocol() ?? '';
       const cipher = socket.getCipher()?.name ?? '';
@@ -216,7 +238,12 @@ function policyVerdict(t: ProbeTarget, options: ProbeOptions): Promise<PolicyVer
 }
 
 function refusal(error: Error & { code?: string }, floor: TlsFloor): PolicyVerdict {
-  if (!isTlsPolicyError(error)) return { passes: false, reason: `no handshake at ${floor} or above with a policy cipher (${error.code ?? 'ERROR'})`, code: error.code ?? 'ERROR' };
+  if (!isTlsPolicyError(error))
+    return {
+      passes: false,
+      reason: `no handshake at ${floor} or above with a policy cipher (${error.code ?? 'ERROR'})`,
+      code: error.code ?? 'ERROR',
+    };
   const v = error.violations[0];
   const why = `${error.code}${v?.nodeCode === undefined ? '' : `, ${v.nodeCode}`}`;
   const base = { passes: false, code: error.code, ...(v === undefined ? {} : { kind: v.kind }) } as const;

@@ -49,7 +49,11 @@ function isDispatcherLike(value: unknown): boolean {
 function checkForeignDispatcher(): PolicyReport {
   const v = makeViolation(
     { host: '(dispatcher)' },
-    { kind: 'insecure-options', detail: 'an undici dispatcher without the policy: its TLS options cannot be inspected; use createFetchDispatcher', options: ['dispatcher'] },
+    {
+      kind: 'insecure-options',
+      detail: 'an undici dispatcher without the policy: its TLS options cannot be inspected; use createFetchDispatcher',
+      options: ['dispatcher'],
+    },
   );
   return report(true, undefined, [v]);
 }
@@ -62,8 +66,7 @@ function checkSocket(config: PolicyConfig, socket: tls.TLSSocket, hostHint?: str
   const { servername, host: connectedHost } = socketNames(socket);
   const host = normalizeTarget(hostHint ?? servername ?? connectedHost);
   const named = [hostHint, servername, connectedHost].filter((n): n is string => n !== undefined).map((n) => normalizeTarget(n));
-  const inScope = anyInScope(config.scope, named) ||
-    (socket.getProtocol() !== null && certificateInScope(socket, config));
+  const inScope = anyInScope(config.scope, named) || (socket.getProtocol() !== null && certificateInScope(socket, config));
   const ctx: ViolationContext = { host: displayHost(host), port: socket.remotePort, servername };
   return report(inScope, host, inspectSocket(socket, config, ctx, true).violations);
 }
@@ -92,10 +95,12 @@ function socketNames(socket: tls.TLSSocket): { servername: string | undefined; h
 function checkUrl(config: PolicyConfig, target: string | URL): PolicyReport {
   const host = normalizeTarget(target);
   const violations: PolicyViolation[] = [];
-  const protocol = target instanceof URL ? target.protocol : /^([a-z][a-z0-9+.-]*):\/\//iu.exec(target)?.[1]?.toLowerCase() + ':';
+  const protocol = target instanceof URL ? target.protocol : `${/^([a-z][a-z0-9+.-]*):\/\//iu.exec(target)?.[1]?.toLowerCase()}:`;
   const ctx: ViolationContext = { host: displayHost(host) };
   if (protocol === 'http:' || protocol === 'ws:') {
-    violations.push(makeViolation(ctx, { kind: 'insecure-options', detail: `${protocol} sends in clear text; use https:`, options: ['protocol'] }));
+    violations.push(
+      makeViolation(ctx, { kind: 'insecure-options', detail: `${protocol} sends in clear text; use https:`, options: ['protocol'] }),
+    );
   }
   violations.push(...processDefaults(config, {}, ctx));
   return report(config.scope.matches(host), host, violations);
@@ -132,7 +137,8 @@ function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
 function judgeOptions(config: PolicyConfig, options: TlsOptionsLike, ctx: ViolationContext): PolicyViolation[] {
   const violations: PolicyViolation[] = [];
   const weak = weakeningOptions(options, config);
-  if (weak.length > 0) violations.push(makeViolation(ctx, { kind: 'insecure-options', detail: 'TLS options weaker than the policy', options: weak }));
+  if (weak.length > 0)
+    violations.push(makeViolation(ctx, { kind: 'insecure-options', detail: 'TLS options weaker than the policy', options: weak }));
   violations.push(...processDefaults(config, options, ctx));
   return violations;
 }
@@ -141,12 +147,18 @@ function judgeOptions(config: PolicyConfig, options: TlsOptionsLike, ctx: Violat
 function processDefaults(config: PolicyConfig, options: TlsOptionsLike, ctx: ViolationContext): PolicyViolation[] {
   const names: string[] = [];
   const usesProtocolDefaults = options.secureProtocol === undefined && options.secureContext === undefined;
-  if (usesProtocolDefaults && options.minVersion === undefined && versionRank(tls.DEFAULT_MIN_VERSION) < versionRank(config.minVersion)) names.push('tls.DEFAULT_MIN_VERSION');
-  if (usesProtocolDefaults && options.maxVersion === undefined && tls.DEFAULT_MAX_VERSION !== 'TLSv1.3') names.push('tls.DEFAULT_MAX_VERSION');
-  if (options.ciphers === undefined && options.secureContext === undefined && processCiphersWeakened(tls.DEFAULT_CIPHERS, config)) names.push('tls.DEFAULT_CIPHERS');
-  if (options.rejectUnauthorized === undefined && process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') names.push('NODE_TLS_REJECT_UNAUTHORIZED');
+  if (usesProtocolDefaults && options.minVersion === undefined && versionRank(tls.DEFAULT_MIN_VERSION) < versionRank(config.minVersion))
+    names.push('tls.DEFAULT_MIN_VERSION');
+  if (usesProtocolDefaults && options.maxVersion === undefined && tls.DEFAULT_MAX_VERSION !== 'TLSv1.3')
+    names.push('tls.DEFAULT_MAX_VERSION');
+  if (options.ciphers === undefined && options.secureContext === undefined && processCiphersWeakened(tls.DEFAULT_CIPHERS, config))
+    names.push('tls.DEFAULT_CIPHERS');
+  if (options.rejectUnauthorized === undefined && process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0')
+    names.push('NODE_TLS_REJECT_UNAUTHORIZED');
   if (names.length === 0) return [];
-  return [makeViolation(ctx, { kind: 'insecure-options', detail: 'process-wide TLS defaults weaker than the policy apply', options: names })];
+  return [
+    makeViolation(ctx, { kind: 'insecure-options', detail: 'process-wide TLS defaults weaker than the policy apply', options: names }),
+  ];
 }
 
 function scopeOfOptions(config: PolicyConfig, options: TlsOptionsLike): { host: NormalizedHost; inScope: boolean } {
@@ -168,5 +180,7 @@ function comparePolicies(wanted: PolicyConfig, actual: PolicyConfig, ctx: Violat
 function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
   if (actual.scope.patterns === '*') return true;
   if (wanted.scope.patterns === '*') return false;
-  return wanted.scope.patterns.every((p) => actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)));
+  return wanted.scope.patterns.every((p) =>
+    actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)),
+  );
 }

@@ -4,9 +4,28 @@ import type { TlsOptionsLike } from '../policy/tls-options.js';
 // The options tls.createSecureContext reads. Everything else (servername, session,
 // rejectUnauthorized, checkServerIdentity, ALPN, ...) is per connection and does not matter.
 const CONTEXT_FIELDS = [
-  'ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'minVersion', 'maxVersion', 'secureOptions', 'secureProtocol',
-  'sigalgs', 'ecdhCurve', 'crl', 'dhparam', 'honorCipherOrder', 'privateKeyIdentifier', 'privateKeyEngine',
-  'clientCertEngine', 'sessionIdContext', 'ticketKeys', 'sessionTimeout', 'allowPartialTrustChain',
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'ciphers',
+  'minVersion',
+  'maxVersion',
+  'secureOptions',
+  'secureProtocol',
+  'sigalgs',
+  'ecdhCurve',
+  'crl',
+  'dhparam',
+  'honorCipherOrder',
+  'privateKeyIdentifier',
+  'privateKeyEngine',
+  'clientCertEngine',
+  'sessionIdContext',
+  'ticketKeys',
+  'sessionTimeout',
+  'allowPartialTrustChain',
 ] as const;
 
 const MAX_CONTEXTS = 64;

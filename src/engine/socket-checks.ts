@@ -22,14 +22,18 @@ export function inspectSocket(
   const ctx: ViolationContext = { ...base, protocol, cipher };
   const violations: PolicyViolation[] = [];
   if (protocol === undefined || cipher === undefined) {
-    violations.push(makeViolation(ctx, { kind: 'unverified-peer', detail: 'the TLS handshake has not completed, so nothing can be verified' }));
+    violations.push(
+      makeViolation(ctx, { kind: 'unverified-peer', detail: 'the TLS handshake has not completed, so nothing can be verified' }),
+    );
     return { ctx, violations };
   }
   if (versionRank(protocol) < versionRank(config.minVersion)) {
     violations.push(makeViolation(ctx, { kind: 'below-floor', detail: `negotiated ${protocol}, below the floor ${config.minVersion}` }));
   }
   if (!negotiatedCipherAllowed(cipher, protocol, config)) {
-    violations.push(makeViolation(ctx, { kind: 'weak-cipher', detail: `negotiated cipher ${cipher} is outside the '${config.ciphers}' policy` }));
+    violations.push(
+      makeViolation(ctx, { kind: 'weak-cipher', detail: `negotiated cipher ${cipher} is outside the '${config.ciphers}' policy` }),
+    );
   }
   if (!socket.authorized) {
     const reason = socket.authorizationError;

@@ -2,8 +2,16 @@ import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js'
 
 /** Counters for one host (or for `'(other)'`, where hosts past the cap are folded). */
 export interface HostStats {
-  readonly connections: { readonly total: number; readonly byProtocol: Readonly<Record<string, number>>; readonly byCipher: Readonly<Record<string, number>> };
-  readonly violations: { readonly total: number; readonly byKind: Readonly<Record<string, number>>; readonly byAction: Readonly<Record<string, number>> };
+  readonly connections: {
+    readonly total: number;
+    readonly byProtocol: Readonly<Record<string, number>>;
+    readonly byCipher: Readonly<Record<string, number>>;
+  };
+  readonly violations: {
+    readonly total: number;
+    readonly byKind: Readonly<Record<string, number>>;
+    readonly byAction: Readonly<Record<string, number>>;
+  };
   readonly firstSeen: string;
   readonly lastSeen: string;
 }

@@ -66,6 +66,4 @@ export const MICROSOFT_365_HOSTS_BY_CLOUD = Object.freeze({
 } as const);
 
 /** Every built-in Microsoft 365 host pattern (all clouds), without duplicates. */
-export const MICROSOFT_365_HOSTS: readonly string[] = Object.freeze([
-  ...new Set(Object.values(MICROSOFT_365_HOSTS_BY_CLOUD).flat()),
-]);
+export const MICROSOFT_365_HOSTS: readonly string[] = Object.freeze([...new Set(Object.values(MICROSOFT_365_HOSTS_BY_CLOUD).flat())]);

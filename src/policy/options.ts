@@ -74,10 +74,7 @@ export function resolvePolicyOptions(options: unknown): PolicyConfig {
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!Object.hasOwn(KNOWN_KEYS, key)) {
-      throw new TlsPolicyError(
-        'ERR_TLS_POLICY_INVALID_OPTION',
-        `policy.${key} is not an option; the options are: ${ALLOWED}`,
-      );
+      throw new TlsPolicyError('ERR_TLS_POLICY_INVALID_OPTION', `policy.${key} is not an option; the options are: ${ALLOWED}`);
     }
   }
   const hosts = o['hosts'];

@@ -31,8 +31,12 @@ export function compileScope(
     (parsed.wildcard ? suffixes : exact).add(parsed.name);
     patterns.push(parsed.wildcard ? `*.${parsed.name}` : parsed.name);
   };
-  given.forEach((p, i) => add(p, hosts === 'microsoft365' ? 'MICROSOFT_365_HOSTS' : `${path}[${i}]`));
-  extraHosts.forEach((p, i) => add(p, `policy.extraHosts[${i}]`));
+  given.forEach((p, i) => {
+    add(p, hosts === 'microsoft365' ? 'MICROSOFT_365_HOSTS' : `${path}[${i}]`);
+  });
+  extraHosts.forEach((p, i) => {
+    add(p, `policy.extraHosts[${i}]`);
+  });
   return {
     patterns: Object.freeze([...new Set(patterns)]),
     matches(host) {
@@ -70,8 +74,14 @@ function parsePattern(pattern: unknown, path: string): { wildcard: boolean; name
  * normalised. An empty servername is Node's way to say "no SNI" (IP literal hosts): it names
  * nothing.
  */
-export function namedHosts(options: { readonly hostname?: unknown; readonly host?: unknown; readonly servername?: unknown }): NormalizedHost[] {
-  return [options.hostname, options.host, options.servername].filter((v): v is string => typeof v === 'string' && v !== '').map((v) => normalizeHost(v));
+export function namedHosts(options: {
+  readonly hostname?: unknown;
+  readonly host?: unknown;
+  readonly servername?: unknown;
+}): NormalizedHost[] {
+  return [options.hostname, options.host, options.servername]
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+    .map((v) => normalizeHost(v));
 }
 
 /** In scope when any of the names is; when nothing names the peer it cannot be told, so in scope. */

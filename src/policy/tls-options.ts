@@ -34,14 +34,18 @@ export function weakeningOptions(options: TlsOptionsLike, config: PolicyConfig):
   if (options.ciphers !== undefined && (typeof options.ciphers !== 'string' || cipherStringWeakens(options.ciphers, config))) {
     found.push('ciphers');
   }
-  if (options.secureOptions !== undefined && (typeof options.secureOptions !== 'number' || (options.secureOptions & WEAK_SECURE_OPTIONS) !== 0)) {
+  if (
+    options.secureOptions !== undefined &&
+    (typeof options.secureOptions !== 'number' || (options.secureOptions & WEAK_SECURE_OPTIONS) !== 0)
+  ) {
     found.push('secureOptions');
   }
   if (options.rejectUnauthorized === false) found.push('rejectUnauthorized');
   // Node ignores minVersion, maxVersion and ciphers when a secureContext is given.
   if (options.secureContext !== undefined) found.push('secureContext');
   if (options.sigalgs !== undefined && (typeof options.sigalgs !== 'string' || WEAK_SIGALGS.test(options.sigalgs))) found.push('sigalgs');
-  if (options.minDHSize !== undefined && (typeof options.minDHSize !== 'number' || options.minDHSize < NODE_MIN_DH_SIZE)) found.push('minDHSize');
+  if (options.minDHSize !== undefined && (typeof options.minDHSize !== 'number' || options.minDHSize < NODE_MIN_DH_SIZE))
+    found.push('minDHSize');
   return found;
 }
 

@@ -80,10 +80,16 @@ export function withAction(violations: readonly PolicyViolation[], action: Viola
 }
 
 /** One error for one or more violations; its code is the first violation's. */
-export function policyError(violations: readonly PolicyViolation[], cause?: unknown, intro = 'TLS policy refused the connection'): TlsPolicyError {
+export function policyError(
+  violations: readonly PolicyViolation[],
+  cause?: unknown,
+  intro = 'TLS policy refused the connection',
+): TlsPolicyError {
   const first = violations[0];
   if (first === undefined) throw new TypeError('policyError needs at least one violation');
-  const lines = violations.map((v) => `${v.kind}: ${v.message}${v.options ? ` [${v.options.join(', ')}]` : ''}${v.nodeCode ? ` (${v.nodeCode})` : ''}`);
+  const lines = violations.map(
+    (v) => `${v.kind}: ${v.message}${v.options ? ` [${v.options.join(', ')}]` : ''}${v.nodeCode ? ` (${v.nodeCode})` : ''}`,
+  );
   const message = lines.length === 1 ? `${intro}: ${lines[0]}` : `${intro}:\n  - ${lines.join('\n  - ')}`;
   return new TlsPolicyError(first.code, message, { host: first.host, port: first.port, violations, cause });
 }

@@ -73,7 +73,12 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
   // Agents found holding no socket from before this install need no look on later requests:
   // every socket they open from now on goes through the wrapper.
   const cleanAgents = new WeakSet<http.Agent>();
-  const patchedAddRequest = function addRequest(this: http.Agent, req: http.ClientRequest, options: http.RequestOptions, ...rest: unknown[]): void {
+  const patchedAddRequest = function addRequest(
+    this: http.Agent,
+    req: http.ClientRequest,
+    options: http.RequestOptions,
+    ...rest: unknown[]
+  ): void {
     if (!cleanAgents.has(this) && dropUnguardedFreeSockets(this)) cleanAgents.add(this);
     originalAddRequest.call(this, req, options, ...rest);
   };
@@ -155,6 +160,8 @@ function reportRuntime(policy: TlsPolicy): void {
   if (findings.length === 0) return;
   const action = actionFor(policy.mode, 'override');
   portOf(policy).sink.violations(
-    findings.map((f) => makeViolation({ host: '(process)' }, { kind: 'weak-runtime', detail: `${f.message}; fix: ${f.fix}`, options: [f.id], action })),
+    findings.map((f) =>
+      makeViolation({ host: '(process)' }, { kind: 'weak-runtime', detail: `${f.message}; fix: ${f.fix}`, options: [f.id], action }),
+    ),
   );
 }

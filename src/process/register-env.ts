@@ -18,7 +18,10 @@ export function registerFromEnvironment(env: NodeJS.ProcessEnv = process.env): (
   const mode = oneOf('M365_TLS_POLICY_MODE', read(env, 'M365_TLS_POLICY_MODE'), [...MODES, 'off'], 'enforce');
   const minVersion = oneOf('M365_TLS_POLICY_MIN_VERSION', read(env, 'M365_TLS_POLICY_MIN_VERSION'), TLS_FLOORS, 'TLSv1.2');
   const rawHosts = env['M365_TLS_POLICY_HOSTS'] ?? '';
-  const extraHosts = rawHosts.split(',').map((h) => h.trim()).filter((h) => h.length > 0);
+  const extraHosts = rawHosts
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0);
   if (mode === 'off') return undefined;
   for (const host of extraHosts) {
     try {

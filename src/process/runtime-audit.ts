@@ -54,29 +54,99 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
   const has = (re: RegExp): string | undefined => flags.find((f) => re.test(f));
 
   const min = has(/^--tls-min-v1\.[01]$/u);
-  if (min) findings.push({ id: 'flag-tls-min', severity: 'high', message: `${min} lets every TLS client in the process accept TLS 1.0/1.1`, fix: `remove ${min} from NODE_OPTIONS and the command line` });
+  if (min)
+    findings.push({
+      id: 'flag-tls-min',
+      severity: 'high',
+      message: `${min} lets every TLS client in the process accept TLS 1.0/1.1`,
+      fix: `remove ${min} from NODE_OPTIONS and the command line`,
+    });
   const max = has(/^--tls-max-v1\.2$/u);
-  if (max) findings.push({ id: 'flag-tls-max', severity: 'medium', message: `${max} caps TLS at 1.2, which turns off the TLS 1.3 downgrade protection`, fix: `remove ${max}` });
+  if (max)
+    findings.push({
+      id: 'flag-tls-max',
+      severity: 'medium',
+      message: `${max} caps TLS at 1.2, which turns off the TLS 1.3 downgrade protection`,
+      fix: `remove ${max}`,
+    });
   const cipherFlag = has(/^--tls-cipher-list=/u);
   if (cipherFlag) {
     const list = cipherFlag.slice('--tls-cipher-list='.length);
-    if (/@SECLEVEL=[01]\b/u.test(list)) findings.push({ id: 'flag-cipher-seclevel', severity: 'high', message: '--tls-cipher-list lowers the OpenSSL security level to 0 or 1', fix: 'remove --tls-cipher-list, or drop its @SECLEVEL part' });
-    else if (processCiphersWeakened(list, { ciphers: 'node-default' })) findings.push({ id: 'flag-cipher-list', severity: 'medium', message: "--tls-cipher-list allows suites outside Node's defaults", fix: 'remove --tls-cipher-list' });
+    if (/@SECLEVEL=[01]\b/u.test(list))
+      findings.push({
+        id: 'flag-cipher-seclevel',
+        severity: 'high',
+        message: '--tls-cipher-list lowers the OpenSSL security level to 0 or 1',
+        fix: 'remove --tls-cipher-list, or drop its @SECLEVEL part',
+      });
+    else if (processCiphersWeakened(list, { ciphers: 'node-default' }))
+      findings.push({
+        id: 'flag-cipher-list',
+        severity: 'medium',
+        message: "--tls-cipher-list allows suites outside Node's defaults",
+        fix: 'remove --tls-cipher-list',
+      });
   }
   const keylog = has(/^--tls-keylog(=|$)/u);
-  if (keylog) findings.push({ id: 'flag-tls-keylog', severity: 'high', message: '--tls-keylog writes TLS session keys to a file: anyone who reads it can decrypt the traffic', fix: 'remove --tls-keylog outside a debugging session' });
-  if (i.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') findings.push({ id: 'env-reject-unauthorized', severity: 'high', message: 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate verification for every TLS client that does not set it', fix: 'unset NODE_TLS_REJECT_UNAUTHORIZED; trust private CAs with NODE_EXTRA_CA_CERTS instead' });
-  if (versionRank(tls.DEFAULT_MIN_VERSION) < versionRank('TLSv1.2')) findings.push({ id: 'default-min-version', severity: 'high', message: `tls.DEFAULT_MIN_VERSION is ${tls.DEFAULT_MIN_VERSION}`, fix: 'find the code or flag that lowered it (a dependency, --tls-min-v1.x) and remove it' });
-  if (tls.DEFAULT_MAX_VERSION !== 'TLSv1.3') findings.push({ id: 'default-max-version', severity: 'medium', message: `tls.DEFAULT_MAX_VERSION is ${tls.DEFAULT_MAX_VERSION}, below TLSv1.3`, fix: 'find the code or flag that lowered it (--tls-max-v1.2) and remove it' });
-  if (!cipherFlag && processCiphersWeakened(tls.DEFAULT_CIPHERS, { ciphers: 'node-default' })) findings.push({ id: 'default-ciphers', severity: 'medium', message: "tls.DEFAULT_CIPHERS allows suites outside Node's built-in list", fix: 'find the code that assigned tls.DEFAULT_CIPHERS and remove it' });
+  if (keylog)
+    findings.push({
+      id: 'flag-tls-keylog',
+      severity: 'high',
+      message: '--tls-keylog writes TLS session keys to a file: anyone who reads it can decrypt the traffic',
+      fix: 'remove --tls-keylog outside a debugging session',
+    });
+  if (i.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0')
+    findings.push({
+      id: 'env-reject-unauthorized',
+      severity: 'high',
+      message: 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate verification for every TLS client that does not set it',
+      fix: 'unset NODE_TLS_REJECT_UNAUTHORIZED; trust private CAs with NODE_EXTRA_CA_CERTS instead',
+    });
+  if (versionRank(tls.DEFAULT_MIN_VERSION) < versionRank('TLSv1.2'))
+    findings.push({
+      id: 'default-min-version',
+      severity: 'high',
+      message: `tls.DEFAULT_MIN_VERSION is ${tls.DEFAULT_MIN_VERSION}`,
+      fix: 'find the code or flag that lowered it (a dependency, --tls-min-v1.x) and remove it',
+    });
+  if (tls.DEFAULT_MAX_VERSION !== 'TLSv1.3')
+    findings.push({
+      id: 'default-max-version',
+      severity: 'medium',
+      message: `tls.DEFAULT_MAX_VERSION is ${tls.DEFAULT_MAX_VERSION}, below TLSv1.3`,
+      fix: 'find the code or flag that lowered it (--tls-max-v1.2) and remove it',
+    });
+  if (!cipherFlag && processCiphersWeakened(tls.DEFAULT_CIPHERS, { ciphers: 'node-default' }))
+    findings.push({
+      id: 'default-ciphers',
+      severity: 'medium',
+      message: "tls.DEFAULT_CIPHERS allows suites outside Node's built-in list",
+      fix: 'find the code that assigned tls.DEFAULT_CIPHERS and remove it',
+    });
 
   const major = Number(i.nodeVersion.split('.')[0]);
   const eol = NODE_END_OF_LIFE[major];
   if (eol !== undefined && i.now.toISOString().slice(0, 10) > eol) {
-    findings.push({ id: 'node-end-of-life', severity: 'medium', message: `Node.js ${i.nodeVersion} reached end of life on ${eol}: no more security releases, OpenSSL fixes included`, fix: 'upgrade to a supported Node.js LTS line' });
+    findings.push({
+      id: 'node-end-of-life',
+      severity: 'medium',
+      message: `Node.js ${i.nodeVersion} reached end of life on ${eol}: no more security releases, OpenSSL fixes included`,
+      fix: 'upgrade to a supported Node.js LTS line',
+    });
   }
   const opensslMajor = Number(/^(\d+)/u.exec(i.opensslVersion)?.[1] ?? 0);
-  if (opensslMajor < 3) findings.push({ id: 'openssl-version', severity: 'medium', message: `OpenSSL ${i.opensslVersion} is out of support`, fix: 'use a Node.js build with OpenSSL 3' });
-  findings.push({ id: 'versions', severity: 'info', message: `Node.js ${i.nodeVersion} with OpenSSL ${i.opensslVersion}`, fix: 'none needed' });
+  if (opensslMajor < 3)
+    findings.push({
+      id: 'openssl-version',
+      severity: 'medium',
+      message: `OpenSSL ${i.opensslVersion} is out of support`,
+      fix: 'use a Node.js build with OpenSSL 3',
+    });
+  findings.push({
+    id: 'versions',
+    severity: 'info',
+    message: `Node.js ${i.nodeVersion} with OpenSSL ${i.opensslVersion}`,
+    fix: 'none needed',
+  });
   return findings;
 }

@@ -38,7 +38,8 @@ export function loadOptional<T>(name: string): T | undefined {
   try {
     return requireFromHere()(name) as T;
   } catch (error) {
-    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`)) return undefined;
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`))
+      return undefined;
     throw error;
   }
 }

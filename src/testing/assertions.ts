@@ -30,23 +30,52 @@ export async function expectRefused(promiseOrFn: Promise<unknown> | (() => unkno
   } catch (error) {
     const policyError = findTlsPolicyError(error);
     if (policyError === undefined) {
-      throw new AssertionError({ message: `expected a TLS policy refusal, but it failed otherwise: ${String((error as Error)?.message ?? error)}`, actual: error, expected: code ?? 'a TlsPolicyError', operator: 'expectRefused' });
+      throw new AssertionError({
+        message: `expected a TLS policy refusal, but it failed otherwise: ${String((error as Error)?.message ?? error)}`,
+        actual: error,
+        expected: code ?? 'a TlsPolicyError',
+        operator: 'expectRefused',
+      });
     }
     if (code !== undefined && policyError.code !== code) {
-      throw new AssertionError({ message: `expected a TLS policy refusal with ${code}, got ${policyError.code}: ${policyError.message}`, actual: policyError.code, expected: code, operator: 'expectRefused' });
+      throw new AssertionError({
+        message: `expected a TLS policy refusal with ${code}, got ${policyError.code}: ${policyError.message}`,
+        actual: policyError.code,
+        expected: code,
+        operator: 'expectRefused',
+      });
     }
     return policyError;
   }
-  throw new AssertionError({ message: 'expected a TLS policy refusal, but it succeeded', actual: outcome, expected: code ?? 'a TlsPolicyError', operator: 'expectRefused' });
+  throw new AssertionError({
+    message: 'expected a TLS policy refusal, but it succeeded',
+    actual: outcome,
+    expected: code ?? 'a TlsPolicyError',
+    operator: 'expectRefused',
+  });
 }
 
 /** Asserts the negotiated protocol of a TLS socket, or of the socket behind an http response. */
 export function expectNegotiated(socketOrResponse: tls.TLSSocket | { socket?: unknown }, version: 'TLSv1.2' | 'TLSv1.3'): void {
-  const candidate = typeof (socketOrResponse as tls.TLSSocket).getProtocol === 'function' ? socketOrResponse : (socketOrResponse as { socket?: unknown }).socket;
+  const candidate =
+    typeof (socketOrResponse as tls.TLSSocket).getProtocol === 'function'
+      ? socketOrResponse
+      : (socketOrResponse as { socket?: unknown }).socket;
   const getProtocol = (candidate as tls.TLSSocket | undefined)?.getProtocol;
   if (typeof getProtocol !== 'function') {
-    throw new AssertionError({ message: 'expectNegotiated needs a TLS socket or a response with one (read it before the socket is released)', actual: socketOrResponse, expected: version, operator: 'expectNegotiated' });
+    throw new AssertionError({
+      message: 'expectNegotiated needs a TLS socket or a response with one (read it before the socket is released)',
+      actual: socketOrResponse,
+      expected: version,
+      operator: 'expectNegotiated',
+    });
   }
   const protocol = getProtocol.call(candidate);
-  if (protocol !== version) throw new AssertionError({ message: `expected ${version} to be negotiated, got ${String(protocol)}`, actual: protocol, expected: version, operator: 'expectNegotiated' });
+  if (protocol !== version)
+    throw new AssertionError({
+      message: `expected ${version} to be negotiated, got ${String(protocol)}`,
+      actual: protocol,
+      expected: version,
+      operator: 'expectNegotiated',
+    });
 }

@@ -5,7 +5,12 @@ import { fallbackScsv, forceTls11, stripTls13, tamperServerHello } from './tls-r
 
 /** The on-path attacks the proxy can perform on a handshake. */
 export type DowngradeAttack = 'strip-tls13' | 'force-tls11' | 'fallback-scsv' | 'tamper-server-hello';
-export const DOWNGRADE_ATTACKS: readonly DowngradeAttack[] = Object.freeze(['strip-tls13', 'force-tls11', 'fallback-scsv', 'tamper-server-hello']);
+export const DOWNGRADE_ATTACKS: readonly DowngradeAttack[] = Object.freeze([
+  'strip-tls13',
+  'force-tls11',
+  'fallback-scsv',
+  'tamper-server-hello',
+]);
 
 export interface DowngradeProxyOptions {
   /** Where to relay to: a port on 127.0.0.1, or `{ host, port }`. */
@@ -36,9 +41,14 @@ const CLIENT_SIDE = { 'strip-tls13': stripTls13, 'force-tls11': forceTls11, 'fal
 export async function startDowngradeProxy(options: DowngradeProxyOptions): Promise<DowngradeProxy> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', '{ target, attack }', options);
   const { attack } = options;
-  if (!DOWNGRADE_ATTACKS.includes(attack)) throw invalidOption('options.attack', `one of ${DOWNGRADE_ATTACKS.map((a) => `'${a}'`).join(', ')}`, attack);
-  const target = typeof options.target === 'number' ? { host: '127.0.0.1', port: options.target } : { host: options.target?.host ?? '127.0.0.1', port: options.target?.port };
-  if (typeof target.port !== 'number' || !Number.isInteger(target.port)) throw invalidOption('options.target', 'a port number or { host, port }', options.target);
+  if (!DOWNGRADE_ATTACKS.includes(attack))
+    throw invalidOption('options.attack', `one of ${DOWNGRADE_ATTACKS.map((a) => `'${a}'`).join(', ')}`, attack);
+  const target =
+    typeof options.target === 'number'
+      ? { host: '127.0.0.1', port: options.target }
+      : { host: options.target?.host ?? '127.0.0.1', port: options.target?.port };
+  if (typeof target.port !== 'number' || !Number.isInteger(target.port))
+    throw invalidOption('options.target', 'a port number or { host, port }', options.target);
   const state = { attacked: 0, connections: 0 };
   const sockets = new Set<net.Socket>();
 

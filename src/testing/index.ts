@@ -3,7 +3,13 @@
  * proxy, and assertions, for testing a service's TLS policy. Never loaded by the main entry.
  */
 export { startTlsServer, type RecordedRequest, type TestTlsServer, type TestTlsServerOptions, type TlsVersionName } from './tls-server.js';
-export { DOWNGRADE_ATTACKS, startDowngradeProxy, type DowngradeAttack, type DowngradeProxy, type DowngradeProxyOptions } from './downgrade-proxy.js';
+export {
+  DOWNGRADE_ATTACKS,
+  startDowngradeProxy,
+  type DowngradeAttack,
+  type DowngradeProxy,
+  type DowngradeProxyOptions,
+} from './downgrade-proxy.js';
 export { expectNegotiated, expectRefused, findTlsPolicyError } from './assertions.js';
 export { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
 export { assertTlsPolicy, checkTlsPolicy } from '../tls-policy.js';

@@ -56,7 +56,9 @@ export function stripTls13(record: Buffer): Buffer | undefined {
   body.writeUInt16BE(SUPPORTED_VERSIONS, 0);
   body.writeUInt16BE(1 + kept.length * 2, 2);
   body.writeUInt8(kept.length * 2, 4);
-  kept.forEach((v, i) => body.writeUInt16BE(v, 5 + i * 2));
+  kept.forEach((v, i) => {
+    body.writeUInt16BE(v, 5 + i * 2);
+  });
   const out = Buffer.concat([record.subarray(0, ext.at), body, record.subarray(ext.at + 4 + ext.length)]);
   adjustLengths(out, body.length - (4 + ext.length), layout.extensionsAt);
   return out;

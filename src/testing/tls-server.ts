@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP, type Socket } from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { invalidOption } from '../policy/errors.js';
 import { createTlsPolicy } from '../tls-policy.js';
 import { normalizeHost } from '../policy/host-names.js';
@@ -63,7 +63,8 @@ export interface TestTlsServer {
 export async function startTlsServer(options: TestTlsServerOptions = {}): Promise<TestTlsServer> {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
   const versions = [...(options.versions ?? ['TLSv1.2', 'TLSv1.3'])].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
-  if (versions.length === 0 || versions.some((v) => !ORDER.includes(v))) throw invalidOption('options.versions', `TLS versions among ${ORDER.join(', ')}`, options.versions);
+  if (versions.length === 0 || versions.some((v) => !ORDER.includes(v)))
+    throw invalidOption('options.versions', `TLS versions among ${ORDER.join(', ')}`, options.versions);
   const hostnames = (options.hostnames ?? ['graph.microsoft.com']).map((h) => {
     const n = normalizeHost(h);
     if (n.kind === 'unknown') throw invalidOption('options.hostnames', 'host names', h);
@@ -75,7 +76,11 @@ export async function startTlsServer(options: TestTlsServerOptions = {}): Promis
   for (const h of hostnames) {
     const covered = isIP(h) === 0 ? x509.checkHost(h) !== undefined : x509.checkIP(h) !== undefined;
     if (!covered) {
-      throw invalidOption('options.hostnames', `names covered by the '${certificate}' test certificate (see TESTING_HOSTNAMES in the docs)`, h);
+      throw invalidOption(
+        'options.hostnames',
+        `names covered by the '${certificate}' test certificate (see TESTING_HOSTNAMES in the docs)`,
+        h,
+      );
     }
   }
 

@@ -7,4 +7,3 @@ export function recordEvents(policy: TlsPolicy): { violations: PolicyViolation[]
   policy.on('secure', (e) => seen.secure.push(e));
   return seen;
 }
-

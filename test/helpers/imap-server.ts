@@ -9,7 +9,9 @@ export async function startImapServer(versions: Version[]): Promise<StartTlsServ
       const [tag = '*', command = ''] = line.split(' ');
       switch (command.toUpperCase()) {
         case 'CAPABILITY':
-          return { send: `* CAPABILITY IMAP4rev1 ${secure ? 'AUTH=PLAIN' : 'STARTTLS LOGINDISABLED'}\r\n${tag} OK CAPABILITY completed.\r\n` };
+          return {
+            send: `* CAPABILITY IMAP4rev1 ${secure ? 'AUTH=PLAIN' : 'STARTTLS LOGINDISABLED'}\r\n${tag} OK CAPABILITY completed.\r\n`,
+          };
         case 'STARTTLS':
           return secure ? { send: `${tag} BAD already secure\r\n` } : { send: `${tag} OK Begin TLS negotiation now.\r\n`, upgrade: true };
         case 'LOGIN':

@@ -19,7 +19,10 @@ export async function startSmtpServer(versions: Version[]): Promise<SmtpServer> 
         return { send: '250 2.6.0 Queued mail for delivery\r\n' };
       }
       const verb = line.split(' ')[0]!.toUpperCase();
-      if (verb === 'EHLO') return { send: `250-smtp.office365.com Hello\r\n${secure ? '250-AUTH LOGIN PLAIN\r\n' : '250-STARTTLS\r\n'}250 SIZE 157286400\r\n` };
+      if (verb === 'EHLO')
+        return {
+          send: `250-smtp.office365.com Hello\r\n${secure ? '250-AUTH LOGIN PLAIN\r\n' : '250-STARTTLS\r\n'}250 SIZE 157286400\r\n`,
+        };
       if (verb === 'STARTTLS' && !secure) return { send: '220 2.0.0 SMTP server ready\r\n', upgrade: true };
       if (verb === 'AUTH') return { send: '235 2.7.0 Authentication successful\r\n' };
       if (verb === 'MAIL' || verb === 'RCPT') return { send: '250 2.1.0 OK\r\n' };
