@@ -97,47 +97,59 @@ const NOT_TLS = new Set([
  * reported rather than hiding what the server speaks.
  */
 function handshake(t: ProbeTarget, options: ProbeOptions, tlsOptions: tls.ConnectionOptions): Promise<Handshake> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (result: Handshake): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const servername = t.servername ?? (net.isIP(t.host) ? undefined : t.host);
-    const socket = tls.connect({
-      host: t.address ?? t.host,
-      port: t.port,
-      ...(servername === undefined ? {} : { servername }),
-      // --ca adds to Node's store: the `ca` option alone would replace it.
-      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, String(options.ca)] }),
-      rejectUnauthorized: false,
-      ...tlsOptions,
-    });
-    const timer = setTimeout(
-      () => finish({ ok: false, code: 'ETIMEDOUT', message: `no answer within ${options.timeoutMs} ms` }),
-      options.timeoutMs,
-    );
-    socket.once('secureConnect', () => {
+  const target = targetOptions(t, options);
+  return settle<Handshake>(() => tls.connect({ ...target, rejectUnauthorized: false, ...tlsOptions }), options.timeoutMs, {
+    timeout: (message) => ({ ok: false, code: 'ETIMEDOUT', message }),
+    secure: (socket) => {
       // getPeerCertificate() first: calling getPeerX509Certificate() before it was seen to make
       // Node's checkServerIdentity miss names (Node 20). The X509 object is built from `raw`.
       const peer = socket.getPeerCertificate();
       const raw = peer?.raw ? new X509Certificate(peer.raw) : undefined;
-      const identity = raw !== undefined && servername !== undefined ? tls.checkServerIdentity(servername, peer) : undefined;
-      finish({
+      const identity = raw !== undefined && target.servername !== undefined ? tls.checkServerIdentity(target.servername, peer) : undefined;
+      return {
         ok: true,
         protocol: socket.getProtocol() ?? undefined,
         cipher: socket.getCipher()?.name,
         authorized: socket.authorized && identity === undefined,
         authorizationError: socket.authorized ? (identity as { code?: string } | undefined)?.code : String(socket.authorizationError),
         ...(raw === undefined ? {} : { cert: raw }),
-      });
-    });
-    socket.once('error', (error: Error & { code?: string }) =>
-      finish({ ok: false, code: error.code ?? 'ERROR', message: error.message.split('\n')[0] ?? '' }),
-    );
+      };
+    },
+    error: (error) => ({ ok: false, code: error.code ?? 'ERROR', message: error.message.split('\n')[0] ?? '' }),
+  });
+}
+
+/** Where and as whom to connect: the address (`--resolve`), SNI, and `--ca` added to Node's store. */
+function targetOptions(t: ProbeTarget, options: ProbeOptions): tls.ConnectionOptions & { servername?: string } {
+  const servername = t.servername ?? (net.isIP(t.host) ? undefined : t.host);
+  return {
+    host: t.address ?? t.host,
+    port: t.port,
+    ...(servername === undefined ? {} : { servername }),
+    // --ca adds to Node's store: the `ca` option alone would replace it.
+    ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, String(options.ca)] }),
+  };
+}
+
+/** Connects, waits for the handshake's outcome (or the timeout), destroys the socket, and reads the outcome. */
+function settle<R>(
+  connect: () => tls.TLSSocket,
+  timeoutMs: number,
+  read: { secure: (socket: tls.TLSSocket) => R; error: (error: Error & { code?: string }) => R; timeout: (message: string) => R },
+): Promise<R> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (result: R): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const socket = connect();
+    const timer = setTimeout(() => finish(read.timeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    socket.once('secureConnect', () => finish(read.secure(socket)));
+    socket.once('error', (error: Error & { code?: string }) => finish(read.error(error)));
   });
 }
 
@@ -208,32 +220,14 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
  */
 function policyVerdict(t: ProbeTarget, options: ProbeOptions): Promise<PolicyVerdict> {
   const policy = createTlsPolicy({ minVersion: options.minVersion, hosts: '*', ciphers: PROBE_CIPHERS });
-  const servername = t.servername ?? (net.isIP(t.host) ? undefined : t.host);
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (verdict: PolicyVerdict): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(verdict);
-    };
-    const socket = policy.tlsConnect({
-      host: t.address ?? t.host,
-      port: t.port,
-      ...(servername === undefined ? {} : { servername }),
-      ...(options.ca === undefined ? {} : { ca: [...tls.rootCertificates, String(options.ca)] }),
-    });
-    const timer = setTimeout(
-      () => finish({ passes: false, reason: `no answer within ${options.timeoutMs} ms`, code: 'ETIMEDOUT' }),
-      options.timeoutMs,
-    );
-    socket.once('secureConnect', () => {
+  return settle<PolicyVerdict>(() => policy.tlsConnect(targetOptions(t, options)), options.timeoutMs, {
+    timeout: (reason) => ({ passes: false, reason, code: 'ETIMEDOUT' }),
+    secure: (socket) => {
       const protocol = socket.getProtocol() ?? '';
       const cipher = socket.getCipher()?.name ?? '';
-      finish({ passes: true, reason: `${protocol} with ${cipher}, certificate verified`, protocol, cipher });
-    });
-    socket.once('error', (error: Error & { code?: string }) => finish(refusal(error, options.minVersion)));
+      return { passes: true, reason: `${protocol} with ${cipher}, certificate verified`, protocol, cipher };
+    },
+    error: (error) => refusal(error, options.minVersion),
   });
 }
 
