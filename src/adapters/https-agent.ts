@@ -7,6 +7,7 @@ import { portOf, type PolicyPort } from '../engine/port.js';
 import { brandOf, KEYS } from '../engine/registry.js';
 import { guardSocket } from '../engine/socket-guard.js';
 import { invalidOption } from '../policy/errors.js';
+import { splitOptions } from '../policy/options.js';
 import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
@@ -62,7 +63,12 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
 
   override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
     const policyPort = this.#port;
-    const plan = planConnection(policyPort, options as TlsOptionsLike);
+    // The session Node's agent would offer, shown to the planner (which offers only sessions of
+    // connections that passed a verdict): Node adds its cached one only where the options name none.
+    const plan = planConnection(policyPort, {
+      ...(options as TlsOptionsLike),
+      session: (options as TlsOptionsLike).session ?? this.#cachedSession(options),
+    });
     if (plan.refused !== undefined) {
       if (callback === undefined) throw plan.refused;
       process.nextTick(callback, plan.refused, undefined as unknown as Duplex);
@@ -99,6 +105,15 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     return undefined;
   }
 
+  #cachedSession(options: https.RequestOptions): Buffer | undefined {
+    const key = (options as { _agentKey?: unknown })._agentKey;
+    // @ts-expect-error https.Agent#_getSession is Node's session cache, public in practice but absent from @types/node.
+    const getSession: unknown = this._getSession;
+    if (typeof key !== 'string' || typeof getSession !== 'function') return undefined;
+    const session: unknown = getSession.call(this, key);
+    return Buffer.isBuffer(session) ? session : undefined;
+  }
+
   /** Counts a connection being set up against maxSockets/maxTotalSockets until `release()`. */
   #holdPlace(name: string): () => void {
     const books = this as unknown as { sockets: Record<string, unknown[] | undefined>; totalSocketCount?: number };
@@ -126,7 +141,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
  */
 export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyHttpsAgent {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of https.Agent options', options);
-  const { policy, proxy, proxyTls, ...agentOptions } = options;
+  const [{ policy, proxy, proxyTls }, agentOptions] = splitOptions(options, ['policy', 'proxy', 'proxyTls']);
   if (proxyTls !== undefined && (typeof proxyTls !== 'object' || proxyTls === null))
     throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
   return new PolicyAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), parseProxyOption(proxy), proxyTls);

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici-types';
 import { invalidOption } from '../policy/errors.js';
+import { splitOptions } from '../policy/options.js';
 import { createFetchDispatcher, type FetchDispatcherOptions } from './fetch-dispatcher.js';
 
 /** MSAL's `NetworkResponse` (from @azure/msal-common), restated so MSAL stays optional. */
@@ -39,7 +40,7 @@ type FetchLike = (url: string, init: Record<string, unknown>) => Promise<Respons
 export function createMsalNetworkClient(options: MsalNetworkClientOptions = {}): MsalNetworkClient {
   if (typeof options !== 'object' || options === null)
     throw invalidOption('options', 'an object of createFetchDispatcher options', options);
-  const { dispatcher: given, ...dispatcherOptions } = options;
+  const [{ dispatcher: given }, dispatcherOptions] = splitOptions(options, ['dispatcher']);
   const dispatcher = given ?? createFetchDispatcher(dispatcherOptions);
   const fetchFn = globalThis.fetch as unknown as FetchLike;
 

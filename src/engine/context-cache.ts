@@ -1,5 +1,6 @@
 import tls from 'node:tls';
 import type { TlsOptionsLike } from '../policy/tls-options.js';
+import { sharedState } from './registry.js';
 
 // The options tls.createSecureContext reads. Everything else (servername, session,
 // rejectUnauthorized, checkServerIdentity, ALPN, ...) is per connection and does not matter.
@@ -30,24 +31,49 @@ const CONTEXT_FIELDS = [
 
 const MAX_CONTEXTS = 64;
 const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
+const stringIds = new Map<string, number>();
+const MAX_STRING_IDS = 4096;
+let nextId = 0;
 
-/** Objects (Buffers, arrays) count by identity: the same agent option is the same object each time. */
-function idOf(value: object): number {
+/**
+ * Buffers count by identity (the same agent option is the same object each time); strings by
+ * value, through an interning map (V8 keeps a string's hash, so a known PEM costs one lookup).
+ */
+function idOf(value: object | string): string {
+  if (typeof value === 'string') {
+    let id = stringIds.get(value);
+    if (id === undefined) {
+      if (stringIds.size >= MAX_STRING_IDS) stringIds.clear(); // bounded; ids stay unique
+      id = ++nextId;
+      stringIds.set(value, id);
+    }
+    return `s${id}`;
+  }
   let id = objectIds.get(value);
   if (id === undefined) {
-    id = ++nextObjectId;
+    id = ++nextId;
     objectIds.set(value, id);
   }
-  return id;
+  return `o${id}`;
+}
+
+/**
+ * A key that changes whenever what a context would be built from changes. Arrays (a `ca`
+ * list) are keyed by their elements, not their identity: a certificate removed in place from
+ * an agent's `ca` array must not stay trusted through a context built before.
+ */
+function valueKey(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(valueKey).join(',')}]`;
+  if (typeof value === 'string') return idOf(value);
+  if (typeof value === 'object' && value !== null) return idOf(value);
+  return `${typeof value}:${String(value)}`;
 }
 
 function keyOf(options: TlsOptionsLike): string {
   let key = '';
   for (const field of CONTEXT_FIELDS) {
     const value = options[field];
-    if (value === undefined) continue;
-    key += `|${field}=${typeof value === 'object' && value !== null ? `#${idOf(value)}` : `${typeof value}:${String(value)}`}`;
+    if (value !== undefined) key += `|${field}=${valueKey(value)}`;
   }
   return key;
 }
@@ -66,6 +92,7 @@ export class SecureContextCache {
     let context = this.#contexts.get(key);
     if (context === undefined) {
       context = tls.createSecureContext(options);
+      sharedState().policyContexts.add(context);
       if (this.#contexts.size >= MAX_CONTEXTS) this.#contexts.delete(this.#contexts.keys().next().value as string);
       this.#contexts.set(key, context);
     }

@@ -3,7 +3,8 @@ import { anyInScope, displayHost, namedHosts } from '../policy/scope.js';
 import { hardenTlsOptions, type TlsOptionsLike, weakeningOptions } from '../policy/tls-options.js';
 import { actionFor, makeViolation, policyError, type ViolationContext } from '../policy/violations.js';
 import type { PolicyPort } from './port.js';
-import { KEYS, sharedState } from './registry.js';
+import { brandOf, KEYS, sharedState } from './registry.js';
+import { recordOf, type SessionRecord } from './sessions.js';
 
 /**
  * What the policy decided for one outgoing connection, before it is made. The only place a
@@ -19,6 +20,8 @@ export interface ConnectionPlan {
   readonly ctx: ViolationContext;
   /** The options to connect with: hardened for in-scope hosts in enforce mode, else the caller's. */
   readonly options: TlsOptionsLike;
+  /** What was known when the session these options offer was issued (none offered: undefined). */
+  readonly resumes?: SessionRecord | undefined;
   /** Set when the connection must not be attempted at all (`insecureOptions: 'refuse'`). */
   readonly refused?: TlsPolicyError;
 }
@@ -28,8 +31,9 @@ export interface ConnectionPlan {
  * policy is applied last, over agent and request options alike, so nothing the caller or a
  * library wrote into them can lower it.
  */
-export function planConnection(port: PolicyPort, options: TlsOptionsLike): ConnectionPlan {
+export function planConnection(port: PolicyPort, given: TlsOptionsLike): ConnectionPlan {
   const { config } = port;
+  const options = withoutPolicyContext(given);
   const hosts = namedHosts(options);
   const inScope = anyInScope(config.scope, hosts);
   // Report the name, not the address: a connection to 127.0.0.1 with SNI outlook.office365.com
@@ -40,8 +44,15 @@ export function planConnection(port: PolicyPort, options: TlsOptionsLike): Conne
     port: typeof options.port === 'number' ? options.port : Number(options.port) || undefined,
     servername: typeof options.servername === 'string' && options.servername !== '' ? options.servername : undefined,
   };
-  const marked = { ...options, [KEYS.guardedBy]: port };
-  if (!inScope) return { inScope, hardened: false, ctx, options: marked };
+  // Offer only sessions issued to connections a policy judged and passed: never a refused
+  // connection's (its scope may have come from a certificate a resumed handshake no longer
+  // shows), nor one made before a policy applied or under weaker options (it may carry a suite
+  // the hardened ClientHello no longer offers). Set explicitly, even to undefined: Node's
+  // https.Agent adds its cached session only where the options name none.
+  const resumes = recordOf(options.session);
+  const session = resumes === undefined ? undefined : options.session;
+  const marked = { ...options, session, [KEYS.guardedBy]: port };
+  if (!inScope) return { inScope, hardened: false, ctx, options: marked, resumes };
   const weak = weakeningOptions(options, config);
   if (weak.length > 0) {
     const action = actionFor(config.mode, config.insecureOptions === 'refuse' ? 'block' : 'override');
@@ -50,16 +61,22 @@ export function planConnection(port: PolicyPort, options: TlsOptionsLike): Conne
     port.sink.violations([v]);
     if (action === 'blocked') return { inScope, hardened: false, ctx, options, refused: policyError([v]) };
   }
-  if (config.mode !== 'enforce') return { inScope, hardened: false, ctx, options: marked };
-  const hardened: TlsOptionsLike = { ...hardenTlsOptions(options, config), [KEYS.guardedBy]: port };
-  // Resume only sessions made under a policy. A session cached from a connection made before
-  // the policy applied (a pooled agent before a process-wide install, weaker caller options)
-  // may carry a suite the hardened ClientHello no longer offers, which servers answer with a
-  // fatal alert, or a suite the policy would not allow at all.
-  if (hardened.session !== undefined && !sharedState().policySessions.has(hardened.session)) delete hardened.session;
+  if (config.mode !== 'enforce') return { inScope, hardened: false, ctx, options: marked, resumes };
+  const hardened: TlsOptionsLike = { ...hardenTlsOptions(options, config), session, [KEYS.guardedBy]: port };
   // Reuse one hardened SecureContext instead of letting tls.connect build one per connection.
   hardened.secureContext = port.contexts.get(hardened);
-  return { inScope, hardened: true, ctx, options: hardened };
+  return { inScope, hardened: true, ctx, options: hardened, resumes };
+}
+
+/**
+ * A SecureContext that a policy built (another policy's agent, seen by a process-wide install)
+ * is that policy's hardening, not a caller's weakening: the options are judged without it, and
+ * hardened with this policy's own. A caller's SecureContext stays, and is judged.
+ */
+function withoutPolicyContext(options: TlsOptionsLike): TlsOptionsLike {
+  if (options.secureContext === undefined || !sharedState().policyContexts.has(options.secureContext)) return options;
+  const { secureContext: _policyOwn, ...rest } = options;
+  return rest;
 }
 
 /**
@@ -75,5 +92,5 @@ export function portableOptions(plan: ConnectionPlan): TlsOptionsLike {
 
 /** Was this connection planned by `port` (its agent, dispatcher or tlsConnect)? */
 export function plannedBy(options: object, port: PolicyPort): boolean {
-  return (options as Record<symbol, unknown>)[KEYS.guardedBy] === port;
+  return brandOf(options, KEYS.guardedBy) === port;
 }

@@ -44,10 +44,12 @@ export interface SharedState {
   readonly protocol: number;
   /** The package version of the copy that created the state. */
   readonly createdBy: string;
-  /** TLS sessions issued on connections a policy judged: the only ones a policy resumes. */
-  readonly policySessions: WeakSet<Buffer>;
+  /** TLS sessions issued on connections a policy judged, with what was known then (engine/sessions.ts). */
+  readonly policySessions: WeakMap<Uint8Array, object>;
   /** Sockets watched by a policy from their creation, with the port of that policy. */
   readonly guardedSockets: WeakMap<object, object>;
+  /** SecureContexts a policy built from hardened options: a policy's own, never a caller's weakening. */
+  readonly policyContexts: WeakSet<object>;
   /** The process-wide installation (process/install.ts), if any. */
   installation: unknown;
 }
@@ -64,8 +66,9 @@ export function sharedState(): SharedState {
   const state: SharedState = {
     protocol: REGISTRY_PROTOCOL,
     createdBy: PACKAGE_VERSION,
-    policySessions: new WeakSet(),
+    policySessions: new WeakMap(),
     guardedSockets: new WeakMap(),
+    policyContexts: new WeakSet(),
     installation: undefined,
   };
   // Not enumerable and not writable: nothing should replace it, and a copy that does not speak
@@ -84,7 +87,7 @@ export function incompatible(protocol: unknown, version: unknown): TlsPolicyErro
   );
 }
 
-/** The value of a registry symbol on an object, or undefined. */
+/** The value of a registry symbol on an object (an own property only: never inherited), or undefined. */
 export function brandOf(value: unknown, key: symbol): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[key] : undefined;
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, key) ? (value as Record<symbol, unknown>)[key] : undefined;
 }

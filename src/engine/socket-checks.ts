@@ -15,7 +15,15 @@ export function inspectSocket(
   socket: tls.TLSSocket,
   config: PolicyConfig,
   base: ViolationContext,
-  checkIdentity: boolean,
+  how: {
+    /** Check the certificate's name here (Node did not: the options were not hardened). */
+    readonly checkIdentity: boolean;
+    /**
+     * The session was resumed from one whose certificate was verified for this name when it
+     * was issued: a resumed handshake carries no certificate, and Node skips the name check.
+     */
+    readonly resumed: boolean;
+  },
 ): { ctx: ViolationContext; violations: PolicyViolation[] } {
   const protocol = socket.getProtocol() ?? undefined;
   const cipher = socket.getCipher()?.name;
@@ -44,7 +52,11 @@ export function inspectSocket(
         nodeCode: typeof reason === 'string' ? reason : (reason as { code?: string } | undefined)?.code,
       }),
     );
-  } else if (checkIdentity) {
+  } else if (!how.resumed && !hasCertificate(socket)) {
+    // An external pre-shared key (pskCallback) authenticates without a certificate, and Node
+    // still reports `authorized`: nobody proved to be the host.
+    violations.push(makeViolation(ctx, { kind: 'unverified-peer', detail: 'the server presented no certificate' }));
+  } else if (how.checkIdentity && !how.resumed) {
     const name = base.servername ?? base.host;
     const failure = tls.checkServerIdentity(name, socket.getPeerCertificate());
     if (failure !== undefined) {
@@ -58,6 +70,11 @@ export function inspectSocket(
     }
   }
   return { ctx, violations };
+}
+
+function hasCertificate(socket: tls.TLSSocket): boolean {
+  const cert = socket.getPeerCertificate(false) as Partial<tls.PeerCertificate> | null | undefined;
+  return cert?.raw !== undefined && cert.raw.length > 0;
 }
 
 /** DNS names in the peer certificate (subjectAltName), a wildcard's `*` kept. */

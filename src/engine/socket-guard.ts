@@ -2,6 +2,7 @@ import type * as tls from 'node:tls';
 import type { ConnectionPlan } from './plan.js';
 import type { PolicyPort } from './port.js';
 import { sharedState } from './registry.js';
+import { SessionWatch } from './sessions.js';
 import { failureToViolation, judgeHandshake } from './verdict.js';
 
 type Emit = (this: tls.TLSSocket, event: string | symbol, ...args: unknown[]) => boolean;
@@ -18,15 +19,14 @@ export function isGuarded(socket: tls.TLSSocket): boolean {
  * Node's error, which is kept as `cause`.
  */
 export function guardSocket(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan): void {
-  const state = sharedState();
-  state.guardedSockets.set(socket, port);
-  if (plan.inScope) socket.on('session', (session: Buffer) => state.policySessions.add(session));
+  sharedState().guardedSockets.set(socket, port);
+  const sessions = new SessionWatch(socket);
   // Corked in report mode too: writes queued before the handshake would otherwise fail as a
   // bare `write EPROTO`, hiding the OpenSSL code that tells a legacy server from an attack.
   socket.cork();
   const verdict = { settled: false };
   if (plan.inScope) hookFailure(socket, verdict, (error) => failureToViolation(port, plan, error));
-  hookSecureConnect(socket, verdict, () => judgeHandshake(port, socket, plan));
+  hookSecureConnect(socket, verdict, () => judgeHandshake(port, socket, plan, sessions));
 }
 
 /**

@@ -1,9 +1,11 @@
 import type * as tls from 'node:tls';
 import { classifyTlsError } from '../policy/classify.js';
 import type { TlsPolicyError } from '../policy/errors.js';
+import type { PolicyViolation } from '../policy/types.js';
 import { actionFor, makeViolation, policyError, withAction } from '../policy/violations.js';
 import type { ConnectionPlan } from './plan.js';
 import type { PolicyPort } from './port.js';
+import type { SessionWatch } from './sessions.js';
 import { certificateInScope, inspectSocket } from './socket-checks.js';
 
 /**
@@ -11,11 +13,17 @@ import { certificateInScope, inspectSocket } from './socket-checks.js';
  * 'secure' event) and returns the error to destroy the socket with, or undefined to let it
  * carry data. Fails closed: if the check itself throws, the connection is refused.
  */
-export function judgeHandshake(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan): TlsPolicyError | undefined {
+export function judgeHandshake(
+  port: PolicyPort,
+  socket: tls.TLSSocket,
+  plan: ConnectionPlan,
+  sessions: SessionWatch,
+): TlsPolicyError | undefined {
   try {
-    return verifyHandshake(port, socket, plan);
+    return verifyHandshake(port, socket, plan, sessions);
   } catch (error) {
     // A throwing getter or an odd certificate: the policy cannot tell, so it refuses.
+    sessions.failed();
     const v = makeViolation(plan.ctx, {
       kind: 'unverified-peer',
       detail: 'the policy could not verify the handshake, so it refused the connection',
@@ -26,28 +34,51 @@ export function judgeHandshake(port: PolicyPort, socket: tls.TLSSocket, plan: Co
   }
 }
 
-function verifyHandshake(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan): TlsPolicyError | undefined {
+function verifyHandshake(
+  port: PolicyPort,
+  socket: tls.TLSSocket,
+  plan: ConnectionPlan,
+  sessions: SessionWatch,
+): TlsPolicyError | undefined {
   const { config } = port;
-  if (!plan.inScope && !certificateInScope(socket, config)) return undefined;
+  const resumed = socket.isSessionReused();
+  // The planner offers only sessions it has a record of, so a resumption without one means a
+  // session reached the handshake past the policy: its scope and peer cannot be known.
+  if (resumed && plan.resumes === undefined) {
+    return refuse(port, sessions, [
+      makeViolation(plan.ctx, { kind: 'unverified-peer', detail: 'the connection resumed a TLS session the policy did not see issued' }),
+    ]);
+  }
+  // A resumed handshake shows no certificate: its scope is the one recorded when the session was issued.
+  const inScope = plan.inScope || (plan.resumes !== undefined && resumed ? plan.resumes.inScope : certificateInScope(socket, config));
+  if (!inScope) {
+    sessions.passed({ port, inScope: false });
+    return undefined;
+  }
   // Node has already checked the name of hardened connections; anything that ran on the
   // caller's options (report mode, scope known only from the certificate) is checked here.
-  const { ctx, violations } = inspectSocket(socket, config, plan.ctx, !plan.hardened);
-  if (violations.length > 0) {
-    const acted = withAction(violations, actionFor(config.mode, 'block'));
-    port.sink.violations(acted);
-    if (config.mode === 'enforce') return policyError(acted);
-  }
+  const { ctx, violations } = inspectSocket(socket, config, plan.ctx, { checkIdentity: !plan.hardened, resumed });
+  if (violations.length > 0) return refuse(port, sessions, violations);
+  sessions.passed({ port, inScope: true });
   port.sink.secure({
     host: ctx.host,
     port: ctx.port,
     servername: ctx.servername,
     protocol: ctx.protocol ?? 'unknown',
     cipher: ctx.cipher ?? 'unknown',
-    sessionReused: socket.isSessionReused(),
+    sessionReused: resumed,
     cipherStandardName: socket.getCipher()?.standardName,
     time: new Date().toISOString(),
   });
   return undefined;
+}
+
+/** Reports the violations (blocked, or reported in report mode); none of the socket's sessions is kept. */
+function refuse(port: PolicyPort, sessions: SessionWatch, violations: readonly PolicyViolation[]): TlsPolicyError | undefined {
+  sessions.failed();
+  const acted = withAction(violations, actionFor(port.config.mode, 'block'));
+  port.sink.violations(acted);
+  return port.config.mode === 'enforce' ? policyError(acted) : undefined;
 }
 
 /**

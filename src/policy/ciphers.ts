@@ -71,11 +71,24 @@ export function processCiphersWeakened(value: string, config: Pick<PolicyConfig,
  */
 export function policyCipherString(callerValue: unknown, config: Pick<PolicyConfig, 'ciphers'>): string {
   if (typeof callerValue === 'string' && callerValue.length > 0 && !cipherStringWeakens(callerValue, config)) {
-    return callerValue;
+    return withSecurityLevel(callerValue);
   }
   const tls13 = typeof callerValue === 'string' ? tokens(callerValue).filter((t) => t.startsWith('TLS_') && isSuiteName(t)) : [];
   const tls12 = config.ciphers === 'strong' ? STRONG_TLS12_CIPHERS : NODE_TLS12_PART;
-  return [...tls13, ...tls12].join(':');
+  return withSecurityLevel([...tls13, ...tls12].join(':'));
+}
+
+/**
+ * OpenSSL security level 2 (112-bit security: RSA and DH keys of 2048 bits, no SHA-1
+ * signatures) for in-scope connections, stated in the context itself: without it the level
+ * comes from the process's OpenSSL configuration, which `OPENSSL_CONF` can lower to 0 and so
+ * let RSA-768 keys and SHA-1-signed certificates through. A caller's own level of 2 or more
+ * (a cipher string that passed the policy) is kept.
+ */
+export const POLICY_SECURITY_LEVEL = '@SECLEVEL=2';
+
+function withSecurityLevel(cipherString: string): string {
+  return /@SECLEVEL=\d/u.test(cipherString) ? cipherString : `${cipherString}:${POLICY_SECURITY_LEVEL}`;
 }
 
 // Markers of suites no policy accepts, as they appear in OpenSSL names (RC4-MD5,

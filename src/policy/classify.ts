@@ -42,6 +42,9 @@ const DOWNGRADE_CODES = [
 // OpenSSL 3.2 renamed the "sslv3 alert" reasons to "ssl/tls alert" (Node 22 and 24 ship 3.5).
 const CIPHER_CODES = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_NO_SHARED_CIPHER'];
 // X.509 verification results (OpenSSL's names, as Node reports them) and Node's own name check.
+// No key-exchange group in common (an `ecdhCurve` the peer does not offer): unambiguous, so
+// read as weak-cipher whatever the cipher policy.
+const GROUP_CODES = ['ERR_SSL_NO_SUITABLE_GROUPS', 'ERR_SSL_NO_SUITABLE_KEY_SHARE'];
 const UNVERIFIED_CODES = [
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_CRL',
@@ -68,6 +71,15 @@ const UNVERIFIED_CODES = [
   'CERT_UNTRUSTED',
   'CERT_REJECTED',
   'HOSTNAME_MISMATCH',
+  // Keys and signatures below the context's security level (RSA-768, SHA-1): OpenSSL 3 reports
+  // most of them as UNSPECIFIED, some by name.
+  'UNSPECIFIED',
+  'EE_KEY_TOO_SMALL',
+  'CA_KEY_TOO_SMALL',
+  'CA_MD_TOO_WEAK',
+  'ERR_SSL_EE_KEY_TOO_SMALL',
+  'ERR_SSL_CA_KEY_TOO_SMALL',
+  'ERR_SSL_CA_MD_TOO_WEAK',
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'ERR_TLS_CERT_ALTNAME_FORMAT',
 ];
@@ -76,6 +88,7 @@ const TABLE = new Map<string, FailureKind>([
   ...VERSION_CODES.map((c) => [c, 'legacy-server'] as const),
   ...DOWNGRADE_CODES.map((c) => [c, 'downgrade-attack'] as const),
   ...CIPHER_CODES.map((c) => [c, 'weak-cipher'] as const),
+  ...GROUP_CODES.map((c) => [c, 'weak-cipher'] as const),
   ...UNVERIFIED_CODES.map((c) => [c, 'unverified-peer'] as const),
 ]);
 
@@ -89,6 +102,6 @@ export function classifyTlsError(error: unknown, policyNarrowedCiphers: boolean)
   if (typeof nodeCode !== 'string') return undefined;
   const kind = TABLE.get(nodeCode);
   if (kind === undefined) return undefined;
-  if (kind === 'weak-cipher' && !policyNarrowedCiphers) return undefined;
+  if (kind === 'weak-cipher' && !policyNarrowedCiphers && CIPHER_CODES.includes(nodeCode)) return undefined;
   return { kind, nodeCode, detail: DETAIL[kind] };
 }

@@ -39,7 +39,12 @@ export class TlsPolicyError extends Error {
 
 /** True for a {@link TlsPolicyError} from any copy of this package. */
 export function isTlsPolicyError(value: unknown): value is TlsPolicyError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.hasOwn(value, ERROR_BRAND) &&
+    (value as Record<symbol, unknown>)[ERROR_BRAND] === true
+  );
 }
 
 /** A bad policy option or argument: names the option and what is allowed. */
@@ -47,10 +52,19 @@ export function invalidOption(path: string, expected: string, got: unknown): Tls
   return new TlsPolicyError('ERR_TLS_POLICY_INVALID_OPTION', `${path} must be ${expected} (got ${describe(got)})`);
 }
 
+// `scheme://user:password@host` or `user:password@host`: what people paste into host settings.
+const USERINFO = /^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/?#@\s]*@/iu;
+
+/** The value with any URL userinfo (credentials) replaced by `***`, for error messages. */
+export function redactUserinfo(value: string): string {
+  return value.replace(USERINFO, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`);
+}
+
 /** A short, safe description of a bad value: its type, and the value itself only for short strings. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') {
-    return value.length <= 64 ? JSON.stringify(value) : `a string of ${value.length} characters`;
+    const shown = redactUserinfo(value);
+    return shown.length <= 64 ? JSON.stringify(shown) : `a string of ${shown.length} characters`;
   }
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

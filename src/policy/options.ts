@@ -65,6 +65,31 @@ function stringList(path: string, value: unknown): readonly string[] {
   return value as readonly string[];
 }
 
+/**
+ * An option object's own property. Options are never read through the prototype chain: a
+ * prototype-pollution bug elsewhere (`Object.prototype.mode = 'report'`) must not reach them.
+ */
+export function own(options: object, key: string): unknown {
+  return Object.hasOwn(options, key) ? (options as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * Splits the keys this library reads (own properties only) from the options it passes on to
+ * Node or undici (a spread: own enumerable properties, as Node would copy them).
+ */
+export function splitOptions<T extends object, K extends keyof T & string>(
+  options: T,
+  keys: readonly K[],
+): [Partial<Pick<T, K>>, Omit<T, K>] {
+  const taken: Partial<Pick<T, K>> = {};
+  const rest: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const key of keys) {
+    if (Object.hasOwn(options, key)) taken[key] = options[key];
+    delete rest[key];
+  }
+  return [taken, rest as Omit<T, K>];
+}
+
 /** Validates options eagerly; every message names the option and the allowed values. */
 export function resolvePolicyOptions(options: unknown): PolicyConfig {
   if (options === undefined || options === null) options = {};
@@ -77,16 +102,16 @@ export function resolvePolicyOptions(options: unknown): PolicyConfig {
       throw new TlsPolicyError('ERR_TLS_POLICY_INVALID_OPTION', `policy.${key} is not an option; the options are: ${ALLOWED}`);
     }
   }
-  const hosts = o['hosts'];
+  const hosts = own(o, 'hosts');
   let scopeHosts: 'microsoft365' | '*' | readonly string[];
   if (hosts === undefined || hosts === 'microsoft365' || hosts === '*') scopeHosts = hosts ?? 'microsoft365';
   else if (Array.isArray(hosts)) scopeHosts = hosts as readonly string[];
   else throw invalidOption('policy.hosts', "'microsoft365', '*' or an array of host patterns", hosts);
   return Object.freeze({
-    minVersion: oneOf('policy.minVersion', o['minVersion'], TLS_FLOORS, 'TLSv1.2'),
-    mode: oneOf('policy.mode', o['mode'], MODES, 'enforce'),
-    ciphers: oneOf('policy.ciphers', o['ciphers'], ['strong', 'node-default'] as const, 'strong'),
-    insecureOptions: oneOf('policy.insecureOptions', o['insecureOptions'], ['override', 'refuse'] as const, 'override'),
-    scope: compileScope(scopeHosts, stringList('policy.extraHosts', o['extraHosts'])),
+    minVersion: oneOf('policy.minVersion', own(o, 'minVersion'), TLS_FLOORS, 'TLSv1.2'),
+    mode: oneOf('policy.mode', own(o, 'mode'), MODES, 'enforce'),
+    ciphers: oneOf('policy.ciphers', own(o, 'ciphers'), ['strong', 'node-default'] as const, 'strong'),
+    insecureOptions: oneOf('policy.insecureOptions', own(o, 'insecureOptions'), ['override', 'refuse'] as const, 'override'),
+    scope: compileScope(scopeHosts, stringList('policy.extraHosts', own(o, 'extraHosts'))),
   });
 }

@@ -1,7 +1,9 @@
 import { constants } from 'node:crypto';
 import * as tls from 'node:tls';
 import { cipherStringWeakens, policyCipherString } from './ciphers.js';
+import { normalizeHost } from './host-names.js';
 import type { PolicyConfig } from './options.js';
+import { namedHosts } from './scope.js';
 
 /** The subset of TLS connection options the policy reads or writes. */
 export type TlsOptionsLike = tls.ConnectionOptions & Record<string, unknown>;
@@ -46,7 +48,43 @@ export function weakeningOptions(options: TlsOptionsLike, config: PolicyConfig):
   if (options.sigalgs !== undefined && (typeof options.sigalgs !== 'string' || WEAK_SIGALGS.test(options.sigalgs))) found.push('sigalgs');
   if (options.minDHSize !== undefined && (typeof options.minDHSize !== 'number' || options.minDHSize < NODE_MIN_DH_SIZE))
     found.push('minDHSize');
+  // An external pre-shared key authenticates the peer without a certificate: Node then reports
+  // the connection as authorized although nobody proved to be the host.
+  if (options.pskCallback !== undefined) found.push('pskCallback');
+  if (identityEscapesScope(options, config)) found.push('servername');
   return found;
+}
+
+/**
+ * The name Node verifies the server certificate against, and sends as SNI: `servername`,
+ * else `host` (Node's own rule in tls.connect). Node's agent and undici fill `servername` from
+ * a `Host` header, so a header can choose it too.
+ */
+function identityTarget(options: TlsOptionsLike): string | undefined {
+  if (typeof options.servername === 'string' && options.servername !== '') return options.servername;
+  return typeof options.host === 'string' && options.host !== '' ? options.host : undefined;
+}
+
+/**
+ * Is the connection in scope by one of its names while the certificate would be verified for a
+ * name outside the scope? Then a peer holding a valid certificate for that other name would
+ * receive what was meant for the in-scope host (`servername: 'example.test'` on a request to
+ * graph.microsoft.com).
+ */
+function identityEscapesScope(options: TlsOptionsLike, config: PolicyConfig): boolean {
+  if (config.scope.patterns === '*') return false;
+  const target = identityTarget(options);
+  if (target === undefined || config.scope.matches(normalizeHost(target))) return false;
+  return namedHosts(options).some((h) => h.kind !== 'unknown' && config.scope.matches(h));
+}
+
+/** The in-scope name to verify instead: a name as SNI, or `''` (no SNI: Node checks `host`) for an IP. */
+function inScopeIdentity(options: TlsOptionsLike, config: PolicyConfig): { servername: string; host?: string } {
+  const hosts = namedHosts(options).filter((h) => h.kind !== 'unknown' && config.scope.matches(h));
+  const name = hosts.find((h) => h.kind === 'name');
+  if (name !== undefined && name.kind === 'name') return { servername: name.name };
+  const ip = hosts[0];
+  return ip !== undefined && ip.kind === 'ip' ? { servername: '', host: ip.name } : { servername: '' };
 }
 
 /**
@@ -66,6 +104,8 @@ export function hardenTlsOptions<T extends TlsOptionsLike>(options: T, config: P
   if (out.minDHSize !== undefined && (typeof out.minDHSize !== 'number' || out.minDHSize < NODE_MIN_DH_SIZE)) delete out.minDHSize;
   // Set explicitly: NODE_TLS_REJECT_UNAUTHORIZED=0 changes the default, not an explicit true.
   out.rejectUnauthorized = true;
+  delete out.pskCallback;
+  if (identityEscapesScope(options, config)) Object.assign(out, inScopeIdentity(options, config));
   const callerCheck = options.checkServerIdentity;
   if (typeof callerCheck === 'function') out.checkServerIdentity = composeIdentityCheck(callerCheck);
   return out as T;

@@ -1,6 +1,7 @@
 import tls from 'node:tls';
 import { processCiphersWeakened } from '../policy/ciphers.js';
 import { versionRank } from '../policy/tls-options.js';
+import { auditTrust } from './trust-audit.js';
 
 /** One thing about the running process that weakens TLS, with how to fix it. */
 export interface RuntimeFinding {
@@ -142,6 +143,7 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
       message: `OpenSSL ${i.opensslVersion} is out of support`,
       fix: 'use a Node.js build with OpenSSL 3',
     });
+  findings.push(...auditTrust({ env: i.env, flags }));
   findings.push({
     id: 'versions',
     severity: 'info',

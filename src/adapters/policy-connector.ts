@@ -1,0 +1,125 @@
+import { isIP } from 'node:net';
+import type * as tls from 'node:tls';
+import type { Agent as UndiciAgent, buildConnector, Dispatcher } from 'undici-types';
+import { planConnection } from '../engine/plan.js';
+import type { PolicyPort } from '../engine/port.js';
+import { SessionWatch } from '../engine/sessions.js';
+import { failureToViolation, judgeHandshake } from '../engine/verdict.js';
+import type { TlsOptionsLike } from '../policy/tls-options.js';
+import { actionFor, makeViolation, policyError } from '../policy/violations.js';
+import { openTunnel, type ProxyOption, proxyFor } from './proxy-tunnel.js';
+
+/** The parts of the undici module this library builds on (undici 6, 7 and 8 have them). */
+export interface UndiciModule {
+  Agent: new (options?: UndiciAgent.Options) => Dispatcher;
+  buildConnector: (options?: buildConnector.BuildOptions) => buildConnector.connector;
+}
+
+export interface ConnectorSettings {
+  /** The caller's TLS and socket options for the origin (undici's `connect` option). */
+  readonly connect: buildConnector.BuildOptions;
+  readonly tunnel: { readonly proxy: ProxyOption; readonly proxyTls: tls.ConnectionOptions | undefined };
+  readonly allowH2: boolean;
+}
+
+// undici passes these per connection itself, from the origin.
+const PER_CONNECTION = ['host', 'hostname', 'port'] as const;
+const MAX_SESSIONS = 100; // undici's own default
+
+/**
+ * The fetch dispatcher's connector. Each connection is planned by the engine with the names
+ * undici will really use, connected by an undici connector built from the plan's options, and
+ * judged before undici writes a byte (it writes nothing until the callback says the socket is
+ * ready). TLS sessions are the policy's: undici's own session cache is off, and only sessions
+ * of connections that passed a verdict are offered again.
+ */
+export function policyConnector(undici: UndiciModule, port: PolicyPort, settings: ConnectorSettings): buildConnector.connector {
+  const { connect, tunnel, allowH2 } = settings;
+  const sessions = new Map<string, Buffer>();
+
+  return function connectWithPolicy(opts, callback) {
+    // The name undici sends as SNI and verifies, by its own rule: the origin's servername (from a
+    // Host header), else the connect option, else the host name unless it is an IP address.
+    const configured = (connect as TlsOptionsLike).servername;
+    const servername = opts.servername || configured || (isIP(opts.hostname) ? undefined : opts.hostname);
+    const key = `${servername ?? ''}|${opts.hostname}|${opts.port}`;
+    const plan = planConnection(port, {
+      ...(connect as TlsOptionsLike),
+      host: opts.hostname,
+      servername,
+      port: Number(opts.port) || undefined,
+      session: sessions.get(key),
+    });
+    if (opts.protocol !== 'https:') {
+      if (plan.inScope) {
+        const action = actionFor(port.config.mode, 'block');
+        const v = makeViolation(plan.ctx, {
+          kind: 'insecure-options',
+          detail: `${opts.protocol} sends in clear text; use https:`,
+          options: ['protocol'],
+          action,
+        });
+        port.sink.violations([v]);
+        if (action === 'blocked') {
+          callback(policyError([v]), null);
+          return;
+        }
+      }
+      undici.buildConnector({ ...connect, allowH2 })(opts, callback);
+      return;
+    }
+    if (plan.refused !== undefined) {
+      callback(plan.refused, null);
+      return;
+    }
+    const onConnected: buildConnector.Callback = (error, socket) => {
+      if (error !== null) {
+        callback(plan.inScope ? failureToViolation(port, plan, error) : error, null);
+        return;
+      }
+      const tlsSocket = socket as tls.TLSSocket;
+      const watch = new SessionWatch(tlsSocket, (session) => remember(sessions, key, session));
+      // A TLS 1.2 session was issued during the handshake, before undici handed the socket over.
+      if (tlsSocket.getProtocol() !== 'TLSv1.3') watch.take(tlsSocket.getSession());
+      const refusal = judgeHandshake(port, tlsSocket, plan, watch);
+      if (refusal !== undefined) {
+        socket.destroy(refusal);
+        callback(refusal, null);
+        return;
+      }
+      callback(null, socket);
+    };
+    const connector = undici.buildConnector(connectorOptions(plan.options, allowH2));
+    // The planned name, not undici's: the plan may have put the in-scope name back (servername
+    // '' means none: Node then verifies the certificate against the host address).
+    const planned = { ...opts };
+    if (typeof plan.options.servername === 'string') planned.servername = plan.options.servername;
+    const targetPort = Number(opts.port) || 443;
+    const proxy = proxyFor(tunnel.proxy, opts.hostname, targetPort);
+    if (proxy === undefined) {
+      connector(planned, onConnected);
+      return;
+    }
+    // undici's connector runs the TLS handshake over a socket it is given (`httpSocket`), so
+    // the origin's handshake, and the policy's check of it, are the same as without a proxy.
+    const timeout = typeof connect.timeout === 'number' ? connect.timeout : undefined;
+    openTunnel(proxy, opts.hostname, targetPort, { proxyTls: tunnel.proxyTls, timeout }).then(
+      (raw) => connector({ ...planned, httpSocket: raw }, onConnected),
+      (error: Error) => callback(error, null),
+    );
+  };
+}
+
+/** A plan's options as undici's buildConnector takes them, with the session the plan offers. */
+function connectorOptions(options: TlsOptionsLike, allowH2: boolean): buildConnector.BuildOptions {
+  const out: Record<string | symbol, unknown> = { ...options, allowH2, maxCachedSessions: 0 };
+  for (const field of PER_CONNECTION) delete out[field];
+  if (options.session === undefined) delete out['session'];
+  return out as buildConnector.BuildOptions;
+}
+
+function remember(sessions: Map<string, Buffer>, key: string, session: Buffer): void {
+  sessions.delete(key);
+  if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+  sessions.set(key, session);
+}

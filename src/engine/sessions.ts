@@ -1,0 +1,71 @@
+import type * as tls from 'node:tls';
+import type { PolicyPort } from './port.js';
+import { sharedState } from './registry.js';
+
+/**
+ * What was known of a connection when one of its TLS sessions was issued. A resumed handshake
+ * carries no certificate, so scope and identity of a resumed connection are read from here.
+ */
+export interface SessionRecord {
+  /** The policy that judged the issuing connection. */
+  readonly port: PolicyPort;
+  /** Was the issuing connection in scope (by a name it carried, or by its certificate)? */
+  readonly inScope: boolean;
+}
+
+/**
+ * The record of a session a client is about to offer, or undefined: a session this package
+ * did not see issued to a connection that passed a verdict with nothing to report (a refused
+ * connection's, one from before a policy applied, one from weaker caller options) is never
+ * offered again.
+ */
+export function recordOf(session: unknown): SessionRecord | undefined {
+  return session instanceof Uint8Array ? (sharedState().policySessions.get(session) as SessionRecord | undefined) : undefined;
+}
+
+/**
+ * Collects the sessions a socket is issued (TLS 1.2 before the handshake completes, TLS 1.3
+ * tickets after it) and records them once the socket's verdict is known: all of them when it
+ * passed cleanly, none when it was refused or reported.
+ */
+export class SessionWatch {
+  readonly #pending: Buffer[] = [];
+  #record: SessionRecord | undefined;
+  #settled = false;
+
+  readonly #onRecorded: ((session: Buffer) => void) | undefined;
+
+  /** @param onRecorded told of each session once it is recorded (a client's own session cache). */
+  constructor(socket: tls.TLSSocket, onRecorded?: (session: Buffer) => void) {
+    this.#onRecorded = onRecorded;
+    socket.on('session', (session: Buffer) => this.#add(session));
+  }
+
+  /** A session read from the socket after the fact (a connector that hands sockets over late). */
+  take(session: Buffer | undefined): void {
+    if (session !== undefined) this.#add(session);
+  }
+
+  /** The connection passed: its sessions may be resumed, and carry this record. */
+  passed(record: SessionRecord): void {
+    this.#settled = true;
+    this.#record = record;
+    for (const session of this.#pending.splice(0)) this.#store(session, record);
+  }
+
+  /** The connection was refused or reported: none of its sessions is ever offered. */
+  failed(): void {
+    this.#settled = true;
+    this.#pending.length = 0;
+  }
+
+  #add(session: Buffer): void {
+    if (this.#record !== undefined) this.#store(session, this.#record);
+    else if (!this.#settled) this.#pending.push(session);
+  }
+
+  #store(session: Buffer, record: SessionRecord): void {
+    sharedState().policySessions.set(session, record);
+    this.#onRecorded?.(session);
+  }
+}
