@@ -26,18 +26,24 @@ describe('installTlsPolicy in this process', () => {
     assert.equal(installedTlsPolicy(), undefined);
   });
 
-  it('is idempotent: a second install replaces the policy without stacking wrappers', () => {
+  it('installs stack without stacking wrappers: a stricter policy takes over, each uninstall removes only its own', () => {
     const first = installTlsPolicy();
+    const firstPolicy = installedTlsPolicy();
     const wrapped = tls.connect;
     const policy = createTlsPolicy({ minVersion: 'TLSv1.3' });
     const second = installTlsPolicy(policy);
     try {
-      assert.equal(second, first);
+      assert.notEqual(second, first, 'each caller gets its own uninstall');
       assert.equal(tls.connect, wrapped);
       assert.equal(installedTlsPolicy(), policy);
+      second();
+      assert.equal(installedTlsPolicy(), firstPolicy, "the first caller's policy is back in force");
+      assert.equal(tls.connect, wrapped);
     } finally {
+      second();
       first();
     }
+    assert.equal(installedTlsPolicy(), undefined);
   });
 
   it('refuses a legacy Microsoft 365 host through a plain https.Agent, a raw tls.connect and the global agent', async () => {

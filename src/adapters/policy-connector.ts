@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import type { Agent as UndiciAgent, buildConnector, Dispatcher } from 'undici-types';
 import { planConnection } from '../engine/plan.js';
 import type { PolicyPort } from '../engine/port.js';
 import { SessionWatch } from '../engine/sessions.js';
+import { guardSocket, markWatched } from '../engine/socket-guard.js';
 import { failureToViolation, judgeHandshake } from '../engine/verdict.js';
 import type { TlsOptionsLike } from '../policy/tls-options.js';
 import { actionFor, makeViolation, policyError } from '../policy/violations.js';
@@ -72,24 +73,38 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
       callback(plan.refused, null);
       return;
     }
+    const remember = (session: Buffer): void => rememberSession(sessions, key, session);
+    // undici's connector returns the TLS socket it made, before the handshake: the engine's
+    // guard watches it from there, as for the https agent (corked, the verdict taken inside
+    // the 'secureConnect' emit, failures read at destroy). undici writes nothing until the
+    // callback says the socket is ready.
+    let guarded = false;
     const onConnected: buildConnector.Callback = (error, socket) => {
       if (error !== null) {
-        callback(plan.inScope ? failureToViolation(port, plan, error) : error, null);
+        callback(guarded || !plan.inScope ? error : failureToViolation(port, plan, error), null);
         return;
       }
-      const tlsSocket = socket as tls.TLSSocket;
-      const watch = new SessionWatch(tlsSocket, (session) => remember(sessions, key, session));
-      // A TLS 1.2 session was issued during the handshake, before undici handed the socket over.
-      if (tlsSocket.getProtocol() !== 'TLSv1.3') watch.take(tlsSocket.getSession());
-      const refusal = judgeHandshake(port, tlsSocket, plan, watch);
-      if (refusal !== undefined) {
-        socket.destroy(refusal);
-        callback(refusal, null);
-        return;
+      if (!guarded) {
+        // A connector that did not hand its socket over: judge the finished handshake here.
+        const tlsSocket = socket as tls.TLSSocket;
+        const refusal = judgeHandshake(port, tlsSocket, plan, new SessionWatch(tlsSocket, remember));
+        markWatched(tlsSocket, port);
+        if (refusal !== undefined) {
+          socket.destroy(refusal);
+          callback(refusal, null);
+          return;
+        }
       }
       callback(null, socket);
     };
     const connector = undici.buildConnector(connectorOptions(plan.options, allowH2));
+    const connectGuarded = (options: buildConnector.Options): void => {
+      const socket: unknown = connector(options, onConnected);
+      if (socket instanceof tls.TLSSocket) {
+        guardSocket(port, socket, plan, remember);
+        guarded = true;
+      }
+    };
     // The planned name, not undici's: the plan may have put the in-scope name back (servername
     // '' means none: Node then verifies the certificate against the host address).
     const planned = { ...opts };
@@ -97,14 +112,14 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
     const targetPort = Number(opts.port) || 443;
     const proxy = proxyFor(tunnel.proxy, opts.hostname, targetPort);
     if (proxy === undefined) {
-      connector(planned, onConnected);
+      connectGuarded(planned);
       return;
     }
     // undici's connector runs the TLS handshake over a socket it is given (`httpSocket`), so
     // the origin's handshake, and the policy's check of it, are the same as without a proxy.
     const timeout = typeof connect.timeout === 'number' ? connect.timeout : undefined;
     openTunnel(proxy, opts.hostname, targetPort, { proxyTls: tunnel.proxyTls, timeout }).then(
-      (raw) => connector({ ...planned, httpSocket: raw }, onConnected),
+      (raw) => connectGuarded({ ...planned, httpSocket: raw }),
       (error: Error) => callback(error, null),
     );
   };
@@ -118,7 +133,7 @@ function connectorOptions(options: TlsOptionsLike, allowH2: boolean): buildConne
   return out as buildConnector.BuildOptions;
 }
 
-function remember(sessions: Map<string, Buffer>, key: string, session: Buffer): void {
+function rememberSession(sessions: Map<string, Buffer>, key: string, session: Buffer): void {
   sessions.delete(key);
   if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
   sessions.set(key, session);

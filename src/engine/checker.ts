@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { isIP } from 'node:net';
 // The default import is node:tls's own exports object: the only live view of DEFAULT_* values
 // that a dependency reassigns at run time (an ESM namespace import keeps the values it was
 // loaded with until module.syncBuiltinESMExports() runs).
@@ -8,9 +9,10 @@ import { invalidOption } from '../policy/errors.js';
 import { normalizeHost, type NormalizedHost } from '../policy/host-names.js';
 import { portOfClient } from './port.js';
 import { brandOf, KEYS } from './registry.js';
+import { weakerIn } from '../policy/compare.js';
 import type { PolicyConfig } from '../policy/options.js';
 import { anyInScope, displayHost, namedHosts, normalizeTarget } from '../policy/scope.js';
-import { certificateInScope, inspectSocket } from './socket-checks.js';
+import { certificateInScope, inspectSocket, socketNames } from './socket-checks.js';
 import { versionRank, weakeningOptions, type TlsOptionsLike } from '../policy/tls-options.js';
 import type { PolicyReport, PolicyViolation } from '../policy/types.js';
 import { makeViolation, type ViolationContext } from '../policy/violations.js';
@@ -75,27 +77,6 @@ function checkSocket(config: PolicyConfig, socket: tls.TLSSocket, hostHint?: str
   );
 }
 
-/**
- * The names a client socket was opened with. Node keeps no public record of them on client
- * sockets, so read the SNI from the native handle and the connect host from `_host`, both
- * defensively: absent values simply leave the target undetermined (and so in scope).
- */
-function socketNames(socket: tls.TLSSocket): { servername: string | undefined; host: string | undefined } {
-  const s = socket as tls.TLSSocket & { servername?: unknown; _host?: unknown; _handle?: { getServername?: () => unknown } | null };
-  let sni: unknown = s.servername;
-  if (typeof sni !== 'string' || sni === '') {
-    try {
-      sni = s._handle?.getServername?.();
-    } catch {
-      sni = undefined;
-    }
-  }
-  return {
-    servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
-    host: typeof s._host === 'string' && s._host !== '' ? s._host : undefined,
-  };
-}
-
 function checkUrl(config: PolicyConfig, target: string | URL): PolicyReport {
   const host = normalizeTarget(target);
   const violations: PolicyViolation[] = [];
@@ -120,12 +101,28 @@ function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyRepo
     // Node merges agent options over request options; judge what the connection would get.
     options = { ...options, ...(agent as http.Agent & { options?: TlsOptionsLike }).options };
   }
+  options = withServernameFromHostHeader(options);
   const ctx: ViolationContext = {
     host: displayHost(host),
     port: typeof options.port === 'number' ? options.port : undefined,
     servername: typeof options.servername === 'string' && options.servername !== '' ? options.servername : undefined,
   };
   return report(inScope, host, judgeOptions(config, options, ctx));
+}
+
+/**
+ * Node's agent (and undici) send as SNI, and verify, the name of a `Host` header when the
+ * options name no servername (http's calculateServerName): judge the options the same way.
+ */
+function withServernameFromHostHeader(options: TlsOptionsLike): TlsOptionsLike {
+  if (options.servername !== undefined) return options;
+  const headers = options['headers'];
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return options;
+  const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host');
+  if (entry === undefined || typeof entry[1] !== 'string') return options;
+  const value = entry[1];
+  const name = value.startsWith('[') ? value.slice(1, value.indexOf(']')) : (value.split(':')[0] ?? '');
+  return { ...options, servername: isIP(name) === 0 ? name : '' };
 }
 
 function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
@@ -172,19 +169,7 @@ function scopeOfOptions(config: PolicyConfig, options: TlsOptionsLike): { host: 
 
 /** A policy agent passes when its policy is at least as strict as the one checking it. */
 function comparePolicies(wanted: PolicyConfig, actual: PolicyConfig, ctx: ViolationContext): PolicyViolation[] {
-  const names: string[] = [];
-  if (actual.mode !== 'enforce' && wanted.mode === 'enforce') names.push('policy.mode');
-  if (versionRank(actual.minVersion) < versionRank(wanted.minVersion)) names.push('policy.minVersion');
-  if (wanted.ciphers === 'strong' && actual.ciphers !== 'strong') names.push('policy.ciphers');
-  if (!scopeCovers(actual, wanted)) names.push('policy.hosts');
+  const names = weakerIn(actual, wanted);
   if (names.length === 0) return [];
   return [makeViolation(ctx, { kind: 'insecure-options', detail: "the agent's policy is weaker than the policy checked", options: names })];
-}
-
-function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
-  if (actual.scope.patterns === '*') return true;
-  if (wanted.scope.patterns === '*') return false;
-  return wanted.scope.patterns.every((p) =>
-    actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)),
-  );
 }

@@ -2,7 +2,7 @@ import type { TlsPolicyError } from '../policy/errors.js';
 import { anyInScope, displayHost, namedHosts } from '../policy/scope.js';
 import { hardenTlsOptions, type TlsOptionsLike, weakeningOptions } from '../policy/tls-options.js';
 import { actionFor, makeViolation, policyError, type ViolationContext } from '../policy/violations.js';
-import type { PolicyPort } from './port.js';
+import { isPort, type PolicyPort } from './port.js';
 import { brandOf, KEYS, sharedState } from './registry.js';
 import { recordOf, type SessionRecord } from './sessions.js';
 
@@ -90,7 +90,8 @@ export function portableOptions(plan: ConnectionPlan): TlsOptionsLike {
   return rest;
 }
 
-/** Was this connection planned by `port` (its agent, dispatcher or tlsConnect)? */
-export function plannedBy(options: object, port: PolicyPort): boolean {
-  return brandOf(options, KEYS.guardedBy) === port;
+/** The port of the policy that planned these options (its agent, dispatcher or tlsConnect), if any. */
+export function plannerOf(options: object): PolicyPort | undefined {
+  const port = brandOf(options, KEYS.guardedBy);
+  return isPort(port) ? port : undefined;
 }

@@ -1,7 +1,7 @@
 import type { PolicyConfig } from '../policy/options.js';
 import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
 import type { SecureContextCache } from './context-cache.js';
-import { brandOf, incompatible, KEYS, REGISTRY_PROTOCOL } from './registry.js';
+import { brandOf, incompatible, KEYS, REGISTRY_PROTOCOL, sharedState } from './registry.js';
 
 /** Where the engine sends what it sees (observe/sink.ts implements it). */
 export interface PolicySink {
@@ -29,6 +29,7 @@ export interface PolicyPort {
 export function attachPort(policy: object, port: Omit<PolicyPort, 'protocol'>): PolicyPort {
   const full: PolicyPort = Object.freeze({ protocol: REGISTRY_PROTOCOL, ...port });
   Object.defineProperty(policy, KEYS.port, { value: full });
+  sharedState().ports.add(full);
   return full;
 }
 
@@ -48,6 +49,11 @@ export function portOf(policy: object): PolicyPort {
     throw incompatible(port?.protocol, undefined);
   }
   return port as PolicyPort;
+}
+
+/** Is this a port of this protocol, made by a policy (not an object that only looks like one)? */
+export function isPort(value: unknown): value is PolicyPort {
+  return typeof value === 'object' && value !== null && sharedState().ports.has(value);
 }
 
 /** The port of the policy an agent or dispatcher made by this package enforces, if any. */

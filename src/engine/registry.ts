@@ -46,8 +46,10 @@ export interface SharedState {
   readonly createdBy: string;
   /** TLS sessions issued on connections a policy judged, with what was known then (engine/sessions.ts). */
   readonly policySessions: WeakMap<Uint8Array, object>;
-  /** Sockets watched by a policy from their creation, with the port of that policy. */
-  readonly guardedSockets: WeakMap<object, object>;
+  /** Sockets watched by a policy from their creation, with the ports of the policies that watch them. */
+  readonly guardedSockets: WeakMap<object, Set<object>>;
+  /** Every policy port made by a copy of this protocol: a guard marker is honoured only for these. */
+  readonly ports: WeakSet<object>;
   /** SecureContexts a policy built from hardened options: a policy's own, never a caller's weakening. */
   readonly policyContexts: WeakSet<object>;
   /** The process-wide installation (process/install.ts), if any. */
@@ -68,6 +70,7 @@ export function sharedState(): SharedState {
     createdBy: PACKAGE_VERSION,
     policySessions: new WeakMap(),
     guardedSockets: new WeakMap(),
+    ports: new WeakSet(),
     policyContexts: new WeakSet(),
     installation: undefined,
   };

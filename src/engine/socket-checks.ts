@@ -95,3 +95,24 @@ export function certificateInScope(socket: tls.TLSSocket, config: PolicyConfig):
     return host.kind === 'name' && config.scope.matches(host);
   });
 }
+
+/**
+ * The names a client socket was opened with. Node keeps no public record of them on client
+ * sockets, so read the SNI from the native handle and the connect host from `_host`, both
+ * defensively: absent values simply leave the target undetermined (and so in scope).
+ */
+export function socketNames(socket: tls.TLSSocket): { servername: string | undefined; host: string | undefined } {
+  const s = socket as tls.TLSSocket & { servername?: unknown; _host?: unknown; _handle?: { getServername?: () => unknown } | null };
+  let sni: unknown = s.servername;
+  if (typeof sni !== 'string' || sni === '') {
+    try {
+      sni = s._handle?.getServername?.();
+    } catch {
+      sni = undefined;
+    }
+  }
+  return {
+    servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
+    host: typeof s._host === 'string' && s._host !== '' ? s._host : undefined,
+  };
+}

@@ -1,5 +1,6 @@
 import type * as tls from 'node:tls';
 import type { ConnectionPlan } from './plan.js';
+import { weakerIn } from '../policy/compare.js';
 import type { PolicyPort } from './port.js';
 import { sharedState } from './registry.js';
 import { SessionWatch } from './sessions.js';
@@ -7,9 +8,23 @@ import { failureToViolation, judgeHandshake } from './verdict.js';
 
 type Emit = (this: tls.TLSSocket, event: string | symbol, ...args: unknown[]) => boolean;
 
-/** Was this socket watched by a policy from its creation? */
-export function isGuarded(socket: tls.TLSSocket): boolean {
-  return sharedState().guardedSockets.has(socket);
+/** Records that `port`'s policy watches this socket (from its creation, or judged its handshake). */
+export function markWatched(socket: tls.TLSSocket, port: PolicyPort): void {
+  const { guardedSockets } = sharedState();
+  const ports = guardedSockets.get(socket);
+  if (ports === undefined) guardedSockets.set(socket, new Set([port]));
+  else ports.add(port);
+}
+
+/**
+ * Is this socket watched by `port`'s policy, or by one at least as strict? A socket made before
+ * a process-wide install, or judged only by a weaker policy, is not.
+ */
+export function watchedFor(socket: object, port: PolicyPort): boolean {
+  const ports = sharedState().guardedSockets.get(socket) as Set<PolicyPort> | undefined;
+  if (ports === undefined) return false;
+  for (const p of ports) if (p === port || weakerIn(p.config, port.config).length === 0) return true;
+  return false;
 }
 
 /**
@@ -18,9 +33,9 @@ export function isGuarded(socket: tls.TLSSocket): boolean {
  * a server that fails the policy; failures are destroyed with a TlsPolicyError in place of
  * Node's error, which is kept as `cause`.
  */
-export function guardSocket(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan): void {
-  sharedState().guardedSockets.set(socket, port);
-  const sessions = new SessionWatch(socket);
+export function guardSocket(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan, onSession?: (session: Buffer) => void): void {
+  markWatched(socket, port);
+  const sessions = new SessionWatch(socket, onSession);
   // Corked in report mode too: writes queued before the handshake would otherwise fail as a
   // bare `write EPROTO`, hiding the OpenSSL code that tells a legacy server from an attack.
   socket.cork();

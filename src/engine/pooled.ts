@@ -1,0 +1,61 @@
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { TlsPolicyError } from '../policy/errors.js';
+import { anyInScope, displayHost, normalizeTarget } from '../policy/scope.js';
+import type { PolicyViolation } from '../policy/types.js';
+import { actionFor, makeViolation, policyError, withAction } from '../policy/violations.js';
+import type { PolicyPort } from './port.js';
+import { markWatched, watchedFor } from './socket-guard.js';
+import { certificateInScope, inspectSocket, socketNames } from './socket-checks.js';
+
+/** A request about to go out on a connection: the host it is for, and how it will be sent. */
+export interface RequestOnSocket {
+  /** The request's host (`req.host`, the origin's host name). */
+  readonly host: string | undefined;
+  readonly port?: number | undefined;
+  /** The request goes out in clear text (`http:`): any connection but a TLS one. */
+  readonly cleartext: boolean;
+}
+
+/**
+ * The verdict on a request that is about to be written on a connection this policy did not
+ * necessarily plan: a keep-alive socket pooled before a process-wide install, one judged only
+ * by a weaker policy (a re-install with a higher floor), or a cleartext connection. The
+ * process-wide install calls it where http and undici hand a request its socket, because a
+ * pooled socket never passes through `tls.connect` again. Returns the error to refuse the
+ * request with, or undefined to let it go.
+ */
+export function judgeRequestSocket(port: PolicyPort, socket: net.Socket, request: RequestOnSocket): TlsPolicyError | undefined {
+  const { config } = port;
+  const target = normalizeTarget(request.host);
+  const ctx = { host: displayHost(target), port: request.port };
+  if (request.cleartext || !(socket instanceof tls.TLSSocket)) {
+    if (!config.scope.matches(target)) return undefined;
+    return act(port, [
+      makeViolation(ctx, {
+        kind: 'insecure-options',
+        detail: 'http: sends the request, its Authorization header included, in clear text; use https:',
+        options: ['protocol'],
+        action: actionFor(config.mode, 'block'),
+      }),
+    ]);
+  }
+  if (watchedFor(socket, port)) return undefined;
+  const names = socketNames(socket);
+  const hosts = [request.host, names.servername, names.host].filter((n): n is string => n !== undefined).map((n) => normalizeTarget(n));
+  if (!anyInScope(config.scope, hosts) && !certificateInScope(socket, config)) return undefined;
+  // Judged now, on what its handshake shows: a healthy connection may carry the request, one
+  // below the policy (its version, suite or certificate) is refused. A resumed one shows no
+  // certificate, so nothing vouches for its peer: refused too.
+  const { violations } = inspectSocket(socket, config, { ...ctx, servername: names.servername }, { checkIdentity: true, resumed: false });
+  if (violations.length === 0) {
+    markWatched(socket as tls.TLSSocket, port);
+    return undefined;
+  }
+  return act(port, withAction(violations, actionFor(config.mode, 'block')));
+}
+
+function act(port: PolicyPort, violations: readonly PolicyViolation[]): TlsPolicyError | undefined {
+  port.sink.violations(violations);
+  return port.config.mode === 'enforce' ? policyError(violations) : undefined;
+}

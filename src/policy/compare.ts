@@ -1,0 +1,28 @@
+import { normalizeHost } from './host-names.js';
+import type { PolicyConfig } from './options.js';
+import { versionRank } from './tls-options.js';
+
+/**
+ * Where `actual` is weaker than `wanted`, as option paths (`policy.mode`, `policy.minVersion`,
+ * `policy.ciphers`, `policy.hosts`); empty when it is at least as strict. Used to judge a policy
+ * agent against the policy checking it, and a later process-wide install against the installed
+ * one. `insecureOptions` is not compared: overriding and refusing both keep weakening options
+ * off the wire.
+ */
+export function weakerIn(actual: PolicyConfig, wanted: PolicyConfig): string[] {
+  const names: string[] = [];
+  if (actual.mode !== 'enforce' && wanted.mode === 'enforce') names.push('policy.mode');
+  if (versionRank(actual.minVersion) < versionRank(wanted.minVersion)) names.push('policy.minVersion');
+  if (wanted.ciphers === 'strong' && actual.ciphers !== 'strong') names.push('policy.ciphers');
+  if (!scopeCovers(actual, wanted)) names.push('policy.hosts');
+  return names;
+}
+
+/** Does every host `wanted` covers fall in `actual`'s scope? A `*.x` pattern is probed with a name under x. */
+function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
+  if (actual.scope.patterns === '*') return true;
+  if (wanted.scope.patterns === '*') return false;
+  return wanted.scope.patterns.every((p) =>
+    actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)),
+  );
+}

@@ -1,0 +1,107 @@
+import diagnostics from 'node:diagnostics_channel';
+import * as http from 'node:http';
+import type * as net from 'node:net';
+import tls from 'node:tls';
+import { judgeRequestSocket } from '../engine/pooled.js';
+import type { PolicyPort } from '../engine/port.js';
+import { watchedFor } from '../engine/socket-guard.js';
+
+// Agent#addRequest and ClientRequest#onSocket are public in Node but absent from its types.
+type AddRequest = (this: http.Agent, req: http.ClientRequest, ...rest: unknown[]) => void;
+type OnSocket = (this: http.ClientRequest, socket: net.Socket, err?: Error) => void;
+const agentPrototype = http.Agent.prototype as unknown as { addRequest: AddRequest };
+const requestPrototype = http.ClientRequest.prototype as unknown as { onSocket: OnSocket };
+
+// undici (npm, and the copy inside Node that serves global fetch) publishes every HTTP/1.1
+// request here, with its socket, just before it writes the request's first byte.
+const UNDICI_SEND_HEADERS = 'undici:client:sendHeaders';
+
+/**
+ * The request-level seams of a process-wide install. A connection pooled before the install (or
+ * judged by a weaker policy) never passes through `tls.connect` again, and cleartext `http:`
+ * never does: so the policy also rules where a request is handed its socket.
+ * - `Agent#addRequest`: keep-alive sockets the installed policy did not watch are closed before
+ *   the agent picks one, so the request gets a new, judged connection.
+ * - `ClientRequest#onSocket`: every request of `http`/`https` gets its socket here, the queued
+ *   ones that take a freed socket included; an unjudged in-scope socket or a cleartext one to
+ *   an in-scope host is refused before a byte is written.
+ * - undici's `sendHeaders` channel: the same for undici and Node's fetch (HTTP/1.1).
+ * Returns the function that removes them.
+ */
+export function hookRequests(current: () => PolicyPort | undefined): () => void {
+  const originalAddRequest = agentPrototype.addRequest;
+  // Agents found holding no unwatched socket need no look on later requests (per policy: a
+  // stricter policy installed later looks again).
+  const clean = new WeakMap<http.Agent, PolicyPort>();
+  const addRequest: AddRequest = function addRequest(this: http.Agent, req, ...rest) {
+    const port = current();
+    if (port !== undefined && clean.get(this) !== port && dropUnwatchedFreeSockets(this, port)) clean.set(this, port);
+    originalAddRequest.call(this, req, ...rest);
+  };
+
+  const originalOnSocket = requestPrototype.onSocket;
+  const onSocket: OnSocket = function onSocket(this: http.ClientRequest, socket, err) {
+    const port = current();
+    if (port !== undefined && err === undefined && socket !== undefined && socket !== null) {
+      const cleartext = !(socket instanceof tls.TLSSocket);
+      const refusal = judgeRequestSocket(port, socket, { host: this.host, cleartext });
+      // Node's own error path: the socket is destroyed, the request emits the error.
+      if (refusal !== undefined) return originalOnSocket.call(this, socket, refusal);
+    }
+    return originalOnSocket.call(this, socket, err);
+  };
+
+  const onUndiciRequest = (message: unknown): void => {
+    const port = current();
+    const { request, socket } = message as { request?: { origin?: unknown }; socket?: net.Socket };
+    if (port === undefined || socket === undefined || socket.destroyed) return;
+    const origin = originOf(request?.origin);
+    const refusal = judgeRequestSocket(port, socket, {
+      host: origin?.hostname,
+      port: Number(origin?.port) || undefined,
+      cleartext: origin?.protocol === 'http:',
+    });
+    // Destroyed before undici writes: the write fails, and undici fails the request with this error.
+    if (refusal !== undefined) socket.destroy(refusal);
+  };
+
+  agentPrototype.addRequest = addRequest;
+  requestPrototype.onSocket = onSocket;
+  diagnostics.subscribe(UNDICI_SEND_HEADERS, onUndiciRequest);
+  return () => {
+    if (agentPrototype.addRequest === addRequest) agentPrototype.addRequest = originalAddRequest;
+    if (requestPrototype.onSocket === onSocket) requestPrototype.onSocket = originalOnSocket;
+    diagnostics.unsubscribe(UNDICI_SEND_HEADERS, onUndiciRequest);
+  };
+}
+
+function originOf(origin: unknown): URL | undefined {
+  try {
+    return origin instanceof URL ? origin : typeof origin === 'string' ? new URL(origin) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Closes the agent's free TLS sockets that the installed policy did not watch, instead of
+ * reusing them. Returns true when the agent holds no such socket any more, busy ones included
+ * (a busy one would come back to the pool later).
+ */
+function dropUnwatchedFreeSockets(agent: http.Agent, port: PolicyPort): boolean {
+  const free = agent.freeSockets as Record<string, net.Socket[] | undefined>;
+  for (const name of Object.keys(free)) {
+    const list = free[name];
+    if (list === undefined) continue;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const socket = list[i];
+      if (socket instanceof tls.TLSSocket && !watchedFor(socket, port)) {
+        list.splice(i, 1);
+        socket.destroy();
+      }
+    }
+    if (list.length === 0) delete free[name];
+  }
+  const busy = agent.sockets as Record<string, net.Socket[] | undefined>;
+  return !Object.values(busy).some((list) => list?.some((socket) => socket instanceof tls.TLSSocket && !watchedFor(socket, port)));
+}
