@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
 import { auditRuntime } from '../src/index.js';
@@ -36,6 +39,15 @@ describe('auditRuntime', () => {
     ['NODE_TLS_REJECT_UNAUTHORIZED=0', { env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } }, 'env-reject-unauthorized:high'],
     ['an end-of-life Node.js', { nodeVersion: '20.20.2', now: new Date('2026-11-28T00:00:00Z') }, 'node-end-of-life:medium'],
     ['OpenSSL 1.1.1', { opensslVersion: '1.1.1w' }, 'openssl-version:medium'],
+    // Extra trust is legitimate (a TLS-inspection proxy) but must be visible.
+    ['NODE_EXTRA_CA_CERTS', { env: { NODE_EXTRA_CA_CERTS: '/etc/pki/proxy-ca.pem' } }, 'trust-extra-ca-certs:low'],
+    [
+      '--use-openssl-ca with SSL_CERT_FILE',
+      { execArgv: ['--use-openssl-ca'], env: { SSL_CERT_FILE: '/etc/ssl/corp.pem' } },
+      'trust-system-store:low',
+    ],
+    ['--use-system-ca', { nodeOptions: '--use-system-ca' }, 'trust-system-store:low'],
+    ['an unreadable OPENSSL_CONF', { env: { OPENSSL_CONF: '/nonexistent/m365-tls-policy-test.cnf' } }, 'openssl-conf:low'],
   ];
   for (const [name, input, expected] of FLAGS) {
     it(`flags ${name} (${expected}) with a fix`, () => {
@@ -45,6 +57,22 @@ describe('auditRuntime', () => {
       assert.ok(finding.message.length > 10 && finding.fix.length > 5);
     });
   }
+
+  it('an OPENSSL_CONF that lowers the security level is high; one that does not is low', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-audit-'));
+    try {
+      const low = join(dir, 'low.cnf');
+      writeFileSync(low, 'openssl_conf = d\n[d]\nssl_conf = s\n[s]\nsystem_default = sd\n[sd]\nCipherString = DEFAULT:@SECLEVEL=0\n');
+      const plain = join(dir, 'plain.cnf');
+      writeFileSync(plain, 'openssl_conf = d\n[d]\n');
+      assert.deepEqual(ids(auditRuntime({ ...CLEAN, env: { OPENSSL_CONF: low } })), ['openssl-conf-seclevel:high']);
+      assert.deepEqual(ids(auditRuntime({ ...CLEAN, env: { OPENSSL_CONF: plain } })), ['openssl-conf:low']);
+      const finding = auditRuntime({ ...CLEAN, env: { OPENSSL_CONF: low } }).find((f) => f.id === 'openssl-conf-seclevel');
+      assert.ok(finding?.message.includes(low), 'the file is named, so an admin can find it');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('Node.js 20 is not end of life before 2026-04-30', () => {
     assert.deepEqual(ids(auditRuntime({ ...CLEAN, nodeVersion: '20.20.2', now: new Date('2026-04-29T00:00:00Z') })), []);

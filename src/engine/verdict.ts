@@ -90,7 +90,12 @@ export function failureToViolation(port: PolicyPort, plan: ConnectionPlan, error
   const { config } = port;
   const reading = classifyTlsError(error, config.mode === 'enforce' && config.ciphers === 'strong');
   if (reading === undefined) return error;
-  const v = makeViolation(plan.ctx, { kind: reading.kind, detail: reading.detail, nodeCode: reading.nodeCode, action: actionFor(config.mode, 'block') });
+  const v = makeViolation(plan.ctx, {
+    kind: reading.kind,
+    detail: reading.detail,
+    nodeCode: reading.nodeCode,
+    action: actionFor(config.mode, 'block'),
+  });
   port.sink.violations([v]);
   return v.action === 'blocked' ? policyError([v], error) : error;
 }
