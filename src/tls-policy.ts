@@ -11,12 +11,14 @@ import { invalidOption } from './policy/errors.js';
 import { resolvePolicyOptions, type PolicyConfig, type TlsPolicyOptions } from './policy/options.js';
 import { normalizeTarget } from './policy/scope.js';
 import type { TlsOptionsLike } from './policy/tls-options.js';
-import type { PolicyReport, PolicyViolation, SecureConnectionEvent, TlsFloor } from './policy/types.js';
+import type { PolicyReport, PolicyViolation, RuntimeFinding, SecureConnectionEvent, TlsFloor } from './policy/types.js';
 import { policyError } from './policy/violations.js';
 
 export interface TlsPolicyEvents {
   violation: [violation: PolicyViolation];
   secure: [event: SecureConnectionEvent];
+  /** A finding of the runtime audit, reported once when the policy is installed process-wide. */
+  finding: [finding: RuntimeFinding];
 }
 
 /**
@@ -33,7 +35,7 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
   constructor(options?: TlsPolicyOptions) {
     super();
     this.#config = resolvePolicyOptions(options);
-    this.#sink = new PolicySink(this);
+    this.#sink = new PolicySink(this, this.#config);
     this.#port = attachPort(this, { config: this.#config, contexts: new SecureContextCache(), sink: this.#sink });
   }
 

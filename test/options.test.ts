@@ -6,7 +6,7 @@ const CASES: Array<[string, unknown, RegExp]> = [
   [
     'unknown key',
     { minversion: 'TLSv1.2' },
-    /^policy\.minversion is not an option; the options are: minVersion, hosts, extraHosts, mode, ciphers, insecureOptions$/u,
+    /^policy\.minversion is not an option; the options are: minVersion, hosts, extraHosts, mode, ciphers, insecureOptions, logger, logConnections, warnings$/u,
   ],
   ['legacy floor', { minVersion: 'TLSv1' }, /^policy\.minVersion must be one of 'TLSv1\.2', 'TLSv1\.3' \(got "TLSv1"\)$/u],
   ['non-string floor', { minVersion: 1.2 }, /^policy\.minVersion must be one of .* \(got 1\.2\)$/u],

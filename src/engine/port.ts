@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../policy/options.js';
-import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
+import type { PolicyViolation, RuntimeFinding, SecureConnectionEvent } from '../policy/types.js';
 import type { SecureContextCache } from './context-cache.js';
 import { brandOf, incompatible, KEYS, REGISTRY_PROTOCOL, sharedState } from './registry.js';
 
@@ -9,6 +9,8 @@ export interface PolicySink {
   violations(violations: readonly PolicyViolation[]): void;
   /** Records, logs and emits an in-scope connection that passed. */
   secure(event: SecureConnectionEvent): void;
+  /** Logs and emits the runtime audit's findings (not violations: they are about the process). */
+  findings(findings: readonly RuntimeFinding[]): void;
 }
 
 /**

@@ -1,18 +1,18 @@
 import type { Debugger } from 'debug';
 import { requireFromHere } from '../support/optional-require.js';
-import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
+import type { PolicyViolation, RuntimeFinding, SecureConnectionEvent } from '../policy/types.js';
 import { safeField } from '../policy/violations.js';
 
 // Namespaces: enable with DEBUG=m365-tls-policy:* (a library never calls debug.enable()).
 // `debug` is loaded on first use, not at import: loading it (and its terminal probing) costs
 // more than the rest of this package's import put together.
-let loggers: { violation: Debugger; connection: Debugger } | undefined;
+let loggers: { violation: Debugger; connection: Debugger; audit: Debugger } | undefined;
 
-function load(): { violation: Debugger; connection: Debugger } {
+function load(): { violation: Debugger; connection: Debugger; audit: Debugger } {
   if (loggers === undefined) {
     const createDebug = requireFromHere()('debug') as typeof import('debug');
     const root = createDebug('m365-tls-policy');
-    loggers = { violation: root.extend('violation'), connection: root.extend('connection') };
+    loggers = { violation: root.extend('violation'), connection: root.extend('connection'), audit: root.extend('audit') };
   }
   return loggers;
 }
@@ -21,6 +21,8 @@ function load(): { violation: Debugger; connection: Debugger } {
 export const violationLog = (): Debugger => load().violation;
 /** One line per in-scope connection that passed. */
 export const connectionLog = (): Debugger => load().connection;
+/** One line per runtime finding, at install. */
+export const auditLog = (): Debugger => load().audit;
 
 function line(fields: Readonly<Record<string, unknown>>): string {
   const parts: string[] = [];
@@ -62,4 +64,8 @@ export function formatSecure(e: SecureConnectionEvent): string {
     cipher: e.cipher,
     resumed: e.sessionReused,
   });
+}
+
+export function formatFinding(f: RuntimeFinding): string {
+  return line({ id: f.id, severity: f.severity, message: f.message, fix: f.fix });
 }

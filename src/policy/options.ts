@@ -22,6 +22,27 @@ export interface TlsPolicyOptions {
   readonly ciphers?: 'strong' | 'node-default';
   /** Caller options that weaken TLS: raised to the policy and logged (default), or refused. */
   readonly insecureOptions?: 'override' | 'refuse';
+  /**
+   * Where to write one structured record per violation (at `warn`) and per runtime finding: your
+   * pino, winston or bunyan logger, anything console-like, or `'json'` for NDJSON on stderr.
+   * Default: none (violations nobody handles become process warnings). See docs/logging.md.
+   */
+  readonly logger?: LoggerLike | 'json' | false;
+  /** Also write one record per in-scope connection that passed (at `info`). Default `false`. */
+  readonly logConnections?: boolean;
+  /**
+   * Process warnings (`TlsPolicyWarning`) for violations nothing else handles: no `'violation'`
+   * listener, no logger, no debug log, no channel subscriber. Default `true`; Node's
+   * `--no-warnings` applies too.
+   */
+  readonly warnings?: boolean;
+}
+
+/** A logger as services have them (pino, winston, bunyan, console): `warn` at least. */
+export interface LoggerLike {
+  warn(...args: unknown[]): unknown;
+  info?(...args: unknown[]): unknown;
+  debug?(...args: unknown[]): unknown;
 }
 
 /** A validated, compiled policy configuration. */
@@ -31,6 +52,9 @@ export interface PolicyConfig {
   readonly ciphers: 'strong' | 'node-default';
   readonly insecureOptions: 'override' | 'refuse';
   readonly scope: HostScope;
+  readonly logger: LoggerLike | 'json' | false;
+  readonly logConnections: boolean;
+  readonly warnings: boolean;
 }
 
 // Typed as a record over the interface's keys so that adding an option without listing it
@@ -42,6 +66,9 @@ const KNOWN_KEYS: Record<keyof TlsPolicyOptions, true> = {
   mode: true,
   ciphers: true,
   insecureOptions: true,
+  logger: true,
+  logConnections: true,
+  warnings: true,
 };
 const ALLOWED = Object.keys(KNOWN_KEYS).join(', ');
 
@@ -90,6 +117,19 @@ export function splitOptions<T extends object, K extends keyof T & string>(
   return [taken, rest as Omit<T, K>];
 }
 
+function booleanOption(path: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  throw invalidOption(path, 'true or false', value);
+}
+
+function loggerOption(value: unknown): LoggerLike | 'json' | false {
+  if (value === undefined || value === false) return false;
+  if (value === 'json') return 'json';
+  if (typeof value === 'object' && value !== null && typeof (value as { warn?: unknown }).warn === 'function') return value as LoggerLike;
+  throw invalidOption('policy.logger', "a logger with a warn method (pino, winston, bunyan, console), 'json' or false", value);
+}
+
 /** Validates options eagerly; every message names the option and the allowed values. */
 export function resolvePolicyOptions(options: unknown): PolicyConfig {
   if (options === undefined || options === null) options = {};
@@ -113,5 +153,8 @@ export function resolvePolicyOptions(options: unknown): PolicyConfig {
     ciphers: oneOf('policy.ciphers', own(o, 'ciphers'), ['strong', 'node-default'] as const, 'strong'),
     insecureOptions: oneOf('policy.insecureOptions', own(o, 'insecureOptions'), ['override', 'refuse'] as const, 'override'),
     scope: compileScope(scopeHosts, stringList('policy.extraHosts', own(o, 'extraHosts'))),
+    logger: loggerOption(own(o, 'logger')),
+    logConnections: booleanOption('policy.logConnections', own(o, 'logConnections'), false),
+    warnings: booleanOption('policy.warnings', own(o, 'warnings'), true),
   });
 }

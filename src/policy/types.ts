@@ -83,3 +83,12 @@ export interface SecureConnectionEvent {
   readonly cipherStandardName?: string | undefined;
   readonly time: string;
 }
+
+/** One thing about the running process that weakens TLS (or adds trust), with how to fix it. */
+export interface RuntimeFinding {
+  /** Stable identifier, e.g. `flag-tls-min`. */
+  readonly id: string;
+  readonly severity: 'high' | 'medium' | 'low' | 'info';
+  readonly message: string;
+  readonly fix: string;
+}

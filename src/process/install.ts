@@ -2,7 +2,7 @@ import { portOf, type PolicyPort } from '../engine/port.js';
 import { sharedState } from '../engine/registry.js';
 import { weakerIn } from '../policy/compare.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
-import { actionFor, makeViolation } from '../policy/violations.js';
+import { makeViolation } from '../policy/violations.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import { hookTlsConnect } from './connect-hook.js';
 import { hookRequests } from './request-hooks.js';
@@ -63,12 +63,13 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
       },
     };
     state.installation = active;
+    // Once per process, when the first install puts the wrappers in place: every finding.
+    reportRuntime(entry.port);
   }
   const before = active.current;
   active.entries.push(entry);
   active.current = inForce(active.entries);
   if (before !== undefined && active.current !== entry) refuseWeaker(before, entry);
-  reportRuntime(policy);
   const inst = active;
   let removed = false;
   return () => {
@@ -109,14 +110,11 @@ function refuseWeaker(inForce: Entry, weaker: Entry): void {
   process.emitWarning(`m365-tls-policy: ${v.message} [${names.join(', ')}]`, { type: 'TlsPolicyWarning', code: v.code });
 }
 
-/** The runtime audit, emitted once per install as `weak-runtime` violations. */
-function reportRuntime(policy: TlsPolicy): void {
-  const findings = auditRuntime().filter((f) => f.severity === 'high' || f.severity === 'medium');
-  if (findings.length === 0) return;
-  const action = actionFor(policy.mode, 'override');
-  portOf(policy).sink.violations(
-    findings.map((f) =>
-      makeViolation({ host: '(process)' }, { kind: 'weak-runtime', detail: `${f.message}; fix: ${f.fix}`, options: [f.id], action }),
-    ),
-  );
+/**
+ * The runtime audit, reported once as findings of their own kind: not connection violations
+ * (they would never let a rollout's violation count reach zero) and not in `policy.stats()`.
+ */
+function reportRuntime(port: PolicyPort): void {
+  const findings = auditRuntime().filter((f) => f.severity !== 'info');
+  if (findings.length > 0) port.sink.findings(findings);
 }

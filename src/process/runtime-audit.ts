@@ -1,16 +1,10 @@
 import tls from 'node:tls';
+import type { RuntimeFinding } from '../policy/types.js';
 import { processCiphersWeakened } from '../policy/ciphers.js';
 import { versionRank } from '../policy/tls-options.js';
 import { auditTrust } from './trust-audit.js';
 
-/** One thing about the running process that weakens TLS, with how to fix it. */
-export interface RuntimeFinding {
-  /** Stable identifier, e.g. `node-options-tls-min`. */
-  readonly id: string;
-  readonly severity: 'high' | 'medium' | 'low' | 'info';
-  readonly message: string;
-  readonly fix: string;
-}
+export type { RuntimeFinding } from '../policy/types.js';
 
 // End of life of each Node.js major (nodejs/Release schedule). A major past its date gets no
 // more security releases, OpenSSL updates included.

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { RuntimeFinding } from './runtime-audit.js';
+import type { RuntimeFinding } from '../policy/types.js';
 
 /** What the trust audit reads: the environment and the process's flags. */
 export interface TrustInputs {
