@@ -1,7 +1,7 @@
 /**
  * `node --import m365-tls-policy/register app.js` (or `--require` for CommonJS): installs the
  * policy process-wide before the application's first line runs, configured by
- * M365_TLS_POLICY_MODE, M365_TLS_POLICY_MIN_VERSION and M365_TLS_POLICY_HOSTS.
+ * M365_TLS_POLICY_MODE, M365_TLS_POLICY_MIN_VERSION, M365_TLS_POLICY_HOSTS and M365_TLS_POLICY_LOG.
  */
 import { registerFromEnvironment } from './process/register-env.js';
 

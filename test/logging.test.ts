@@ -86,3 +86,19 @@ describe('LogLimiter', () => {
     assert.equal(limiter.admit('c', 1001), 0, 'a full table is cleared rather than grown');
   });
 });
+
+describe('LogLimiter: nothing lost', () => {
+  it('writes a held-back count when the window closes, without a later line (the test can fail)', async () => {
+    const { LogLimiter } = await import('../src/observe/log-limiter.js');
+    const flushed: Array<[string, number, string]> = [];
+    const limiter = new LogLimiter<string>(40, 10, (key, suppressed, last) => flushed.push([key, suppressed, last]));
+    const now = Date.now();
+    assert.equal(limiter.admit('graph', now, 'first'), 0);
+    assert.equal(limiter.admit('graph', now + 1, 'second'), -1);
+    assert.equal(limiter.admit('graph', now + 2, 'third'), -1);
+    assert.deepEqual(flushed, [], 'not before the window closes');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.deepEqual(flushed, [['graph', 2, 'third']]);
+    assert.equal(limiter.admit('graph', Date.now(), 'fourth'), 0, 'a count is written once, not again on the next line');
+  });
+});

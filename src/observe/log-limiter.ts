@@ -8,12 +8,12 @@
 export class LogLimiter<T = unknown> {
   readonly #windowMs: number;
   readonly #maxKeys: number;
-  readonly #onFlush: ((key: string, suppressed: number, last: T) => void) | undefined;
+  readonly #onFlush: ((key: string, suppressed: number, last: T, atExit: boolean) => void) | undefined;
   readonly #state = new Map<string, { until: number; suppressed: number; last?: T }>();
   #timer: NodeJS.Timeout | undefined;
 
   /** @param onFlush writes a held-back count whose window closed without a later line. */
-  constructor(windowMs = 60_000, maxKeys = 1024, onFlush?: (key: string, suppressed: number, last: T) => void) {
+  constructor(windowMs = 60_000, maxKeys = 1024, onFlush?: (key: string, suppressed: number, last: T, atExit: boolean) => void) {
     this.#windowMs = windowMs;
     this.#maxKeys = maxKeys;
     this.#onFlush = onFlush;
@@ -36,13 +36,13 @@ export class LogLimiter<T = unknown> {
   }
 
   /** Writes every held-back count now (windows closed, or the process exiting). */
-  flush(now = Number.POSITIVE_INFINITY): void {
+  flush(now = Number.POSITIVE_INFINITY, atExit = false): void {
     for (const [key, entry] of this.#state) {
       if (entry.suppressed === 0 || entry.until > now) continue;
       const { suppressed, last } = entry;
       entry.suppressed = 0;
       delete entry.last;
-      if (this.#onFlush !== undefined && last !== undefined) this.#onFlush(key, suppressed, last);
+      if (this.#onFlush !== undefined && last !== undefined) this.#onFlush(key, suppressed, last, atExit);
     }
     if (![...this.#state.values()].some((e) => e.suppressed > 0)) pending.delete(this);
   }
@@ -67,13 +67,13 @@ export class LogLimiter<T = unknown> {
 }
 
 // Limiters holding counts, written at exit by one listener for all of them.
-const pending = new Set<{ flush(): void }>();
+const pending = new Set<{ flush(now?: number, atExit?: boolean): void }>();
 let exitWatched = false;
 
 function watchExit(): void {
   if (exitWatched) return;
   exitWatched = true;
   process.once('exit', () => {
-    for (const limiter of pending) limiter.flush();
+    for (const limiter of pending) limiter.flush(Number.POSITIVE_INFINITY, true);
   });
 }

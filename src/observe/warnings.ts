@@ -13,10 +13,13 @@ export interface TlsPolicyWarning extends Error {
   readonly suppressed?: number;
 }
 
-function warn(message: string, code: string, extra: Partial<TlsPolicyWarning>): void {
+function warn(message: string, code: string, extra: Partial<TlsPolicyWarning>, atExit = false): void {
   const warning = Object.assign(new Error(message), { name: 'TlsPolicyWarning', code, ...extra });
-  // Node's own switches apply: --no-warnings, NODE_NO_WARNINGS=1, process.on('warning').
-  process.emitWarning(warning);
+  // Node's own switches apply: --no-warnings, NODE_NO_WARNINGS=1, process.on('warning'). At
+  // exit no tick runs any more, so the warning goes to the 'warning' listeners at once (Node
+  // installs its printing one only when warnings are on).
+  if (atExit) process.emit('warning', warning);
+  else process.emitWarning(warning);
 }
 
 /**
@@ -25,11 +28,13 @@ function warn(message: string, code: string, extra: Partial<TlsPolicyWarning>): 
  * window, the held-back ones counted and written when the window closes.
  */
 export class ViolationWarnings {
-  readonly #limiter = new LogLimiter<PolicyViolation>(60_000, 1024, (_key, suppressed, last) =>
-    warn(`TLS policy: ${suppressed} more ${last.kind} (${last.action ?? 'seen'}) for ${last.host} in the last minute`, last.code, {
-      violation: last,
-      suppressed,
-    }),
+  readonly #limiter = new LogLimiter<PolicyViolation>(60_000, 1024, (_key, suppressed, last, atExit) =>
+    warn(
+      `TLS policy: ${suppressed} more ${last.kind} (${last.action ?? 'seen'}) for ${last.host} in the last minute`,
+      last.code,
+      { violation: last, suppressed },
+      atExit,
+    ),
   );
 
   violation(v: PolicyViolation): void {

@@ -4,7 +4,15 @@ import { compileScope } from '../policy/scope.js';
 import { installTlsPolicy } from './install.js';
 
 /** The environment variables `m365-tls-policy/register` reads. */
-export const REGISTER_VARIABLES = ['M365_TLS_POLICY_MODE', 'M365_TLS_POLICY_MIN_VERSION', 'M365_TLS_POLICY_HOSTS'] as const;
+export const REGISTER_VARIABLES = [
+  'M365_TLS_POLICY_MODE',
+  'M365_TLS_POLICY_MIN_VERSION',
+  'M365_TLS_POLICY_HOSTS',
+  'M365_TLS_POLICY_LOG',
+] as const;
+
+/** M365_TLS_POLICY_LOG: NDJSON records on stderr, for violations and findings (and passed connections). */
+const LOG_VALUES = ['off', 'json', 'json+connections'] as const;
 
 /** A variable's value; empty counts as unset. */
 const read = (env: NodeJS.ProcessEnv, name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
@@ -17,6 +25,7 @@ const read = (env: NodeJS.ProcessEnv, name: string): string | undefined => (env[
 export function registerFromEnvironment(env: NodeJS.ProcessEnv = process.env): (() => void) | undefined {
   const mode = oneOf('M365_TLS_POLICY_MODE', read(env, 'M365_TLS_POLICY_MODE'), [...MODES, 'off'], 'enforce');
   const minVersion = oneOf('M365_TLS_POLICY_MIN_VERSION', read(env, 'M365_TLS_POLICY_MIN_VERSION'), TLS_FLOORS, 'TLSv1.2');
+  const log = oneOf('M365_TLS_POLICY_LOG', read(env, 'M365_TLS_POLICY_LOG'), LOG_VALUES, 'off');
   const rawHosts = env['M365_TLS_POLICY_HOSTS'] ?? '';
   const extraHosts = rawHosts
     .split(',')
@@ -33,5 +42,10 @@ export function registerFromEnvironment(env: NodeJS.ProcessEnv = process.env): (
       );
     }
   }
-  return installTlsPolicy({ mode, minVersion, extraHosts });
+  return installTlsPolicy({
+    mode,
+    minVersion,
+    extraHosts,
+    ...(log === 'off' ? {} : { logger: 'json' as const, logConnections: log === 'json+connections' }),
+  });
 }
