@@ -70,11 +70,7 @@ function checkSocket(config: PolicyConfig, socket: tls.TLSSocket, hostHint?: str
   const named = [hostHint, servername, connectedHost].filter((n): n is string => n !== undefined).map((n) => normalizeTarget(n));
   const inScope = anyInScope(config.scope, named) || (socket.getProtocol() !== null && certificateInScope(socket, config));
   const ctx: ViolationContext = { host: displayHost(host), port: socket.remotePort, servername };
-  return report(
-    inScope,
-    host,
-    inspectSocket(socket, config, ctx, { checkIdentity: true, resumed: socket.isSessionReused() && socket.authorized }).violations,
-  );
+  return report(inScope, host, inspectSocket(socket, config, ctx, { resumed: socket.isSessionReused() && socket.authorized }).violations);
 }
 
 function checkUrl(config: PolicyConfig, target: string | URL): PolicyReport {

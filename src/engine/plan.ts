@@ -1,6 +1,6 @@
 import type { TlsPolicyError } from '../policy/errors.js';
 import { anyInScope, displayHost, namedHosts } from '../policy/scope.js';
-import { hardenTlsOptions, type TlsOptionsLike, weakeningOptions } from '../policy/tls-options.js';
+import { hardenTlsOptions, plannedIdentity, type TlsOptionsLike, weakeningOptions } from '../policy/tls-options.js';
 import { actionFor, makeViolation, policyError, type ViolationContext } from '../policy/violations.js';
 import { isPort, type PolicyPort } from './port.js';
 import { brandOf, KEYS, sharedState } from './registry.js';
@@ -22,6 +22,8 @@ export interface ConnectionPlan {
   readonly options: TlsOptionsLike;
   /** What was known when the session these options offer was issued (none offered: undefined). */
   readonly resumes?: SessionRecord | undefined;
+  /** The name the certificate must be verified for (the in-scope one the policy puts back, where an escape was overridden). */
+  readonly identity: string | undefined;
   /** Set when the connection must not be attempted at all (`insecureOptions: 'refuse'`). */
   readonly refused?: TlsPolicyError;
 }
@@ -33,7 +35,9 @@ export interface ConnectionPlan {
  */
 export function planConnection(port: PolicyPort, given: TlsOptionsLike): ConnectionPlan {
   const { config } = port;
-  const options = withoutPolicyContext(given);
+  // One read of the caller's options: every decision below, and the options Node gets, come
+  // from this snapshot, so a getter cannot answer one thing to the check and another to Node.
+  const options = withoutPolicyContext({ ...given });
   const hosts = namedHosts(options);
   const inScope = anyInScope(config.scope, hosts);
   // Report the name, not the address: a connection to 127.0.0.1 with SNI outlook.office365.com
@@ -49,23 +53,24 @@ export function planConnection(port: PolicyPort, given: TlsOptionsLike): Connect
   // shows), nor one made before a policy applied or under weaker options (it may carry a suite
   // the hardened ClientHello no longer offers). Set explicitly, even to undefined: Node's
   // https.Agent adds its cached session only where the options name none.
-  const resumes = recordOf(options.session);
+  const identity = plannedIdentity(options, config);
+  const resumes = recordOf(options.session, identity);
   const session = resumes === undefined ? undefined : options.session;
   const marked = { ...options, session, [KEYS.guardedBy]: port };
-  if (!inScope) return { inScope, hardened: false, ctx, options: marked, resumes };
+  if (!inScope) return { inScope, hardened: false, ctx, options: marked, resumes, identity };
   const weak = weakeningOptions(options, config);
   if (weak.length > 0) {
     const action = actionFor(config.mode, config.insecureOptions === 'refuse' ? 'block' : 'override');
     const detail = action === 'blocked' ? 'TLS options weaker than the policy; connection refused' : 'TLS options weaker than the policy';
     const v = makeViolation(ctx, { kind: 'insecure-options', detail, options: weak, action });
     port.sink.violations([v]);
-    if (action === 'blocked') return { inScope, hardened: false, ctx, options, refused: policyError([v]) };
+    if (action === 'blocked') return { inScope, hardened: false, ctx, options, identity, refused: policyError([v]) };
   }
-  if (config.mode !== 'enforce') return { inScope, hardened: false, ctx, options: marked, resumes };
+  if (config.mode !== 'enforce') return { inScope, hardened: false, ctx, options: marked, resumes, identity };
   const hardened: TlsOptionsLike = { ...hardenTlsOptions(options, config), session, [KEYS.guardedBy]: port };
   // Reuse one hardened SecureContext instead of letting tls.connect build one per connection.
   hardened.secureContext = port.contexts.get(hardened);
-  return { inScope, hardened: true, ctx, options: hardened, resumes };
+  return { inScope, hardened: true, ctx, options: hardened, resumes, identity };
 }
 
 /**

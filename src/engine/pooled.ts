@@ -12,6 +12,11 @@ import { certificateInScope, inspectSocket, socketNames } from './socket-checks.
 export interface RequestOnSocket {
   /** The request's host (`req.host`, the origin's host name). */
   readonly host: string | undefined;
+  /**
+   * Other names the request is for: its `Host` header, the host of an absolute-form target
+   * (`GET http://graph.microsoft.com/...` through a forward proxy). Judged with `host`.
+   */
+  readonly alsoFor?: readonly (string | undefined)[];
   readonly port?: number | undefined;
   /** The request goes out in clear text (`http:`): any connection but a TLS one. */
   readonly cleartext: boolean;
@@ -28,9 +33,14 @@ export interface RequestOnSocket {
 export function judgeRequestSocket(port: PolicyPort, socket: net.Socket, request: RequestOnSocket): TlsPolicyError | undefined {
   const { config } = port;
   const target = normalizeTarget(request.host);
-  const ctx = { host: displayHost(target), port: request.port };
+  const ctx: { host: string; port: number | undefined } = { host: displayHost(target), port: request.port };
   if (request.cleartext || !(socket instanceof tls.TLSSocket)) {
-    if (!config.scope.matches(target)) return undefined;
+    // In clear text, whichever name the request is for: the socket's host, a Host header, or
+    // the absolute-form target a forward proxy relays.
+    const names = [target, ...(request.alsoFor ?? []).filter((n): n is string => typeof n === 'string' && n !== '').map(normalizeTarget)];
+    const named = names.find((n) => n.kind !== 'unknown' && config.scope.matches(n)) ?? (config.scope.matches(target) ? target : undefined);
+    if (named === undefined) return undefined;
+    ctx.host = displayHost(named);
     return act(port, [
       makeViolation(ctx, {
         kind: 'insecure-options',
@@ -47,7 +57,12 @@ export function judgeRequestSocket(port: PolicyPort, socket: net.Socket, request
   // Judged now, on what its handshake shows: a healthy connection may carry the request, one
   // below the policy (its version, suite or certificate) is refused. A resumed one shows no
   // certificate, so nothing vouches for its peer: refused too.
-  const { violations } = inspectSocket(socket, config, { ...ctx, servername: names.servername }, { checkIdentity: true, resumed: false });
+  const { violations } = inspectSocket(
+    socket,
+    config,
+    { ...ctx, servername: names.servername },
+    { identity: request.host, resumed: false },
+  );
   if (violations.length === 0) {
     markWatched(socket as tls.TLSSocket, port);
     return undefined;

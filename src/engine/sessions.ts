@@ -11,16 +11,28 @@ export interface SessionRecord {
   readonly port: PolicyPort;
   /** Was the issuing connection in scope (by a name it carried, or by its certificate)? */
   readonly inScope: boolean;
+  /** The name its certificate was verified for: a session is offered again only for that name. */
+  readonly identity: string | undefined;
+}
+
+/** A record as stored: with a copy of the session's bytes, so that a buffer rewritten in place is not taken for it. */
+interface StoredRecord extends SessionRecord {
+  readonly bytes: Buffer;
 }
 
 /**
- * The record of a session a client is about to offer, or undefined: a session this package
- * did not see issued to a connection that passed a verdict with nothing to report (a refused
- * connection's, one from before a policy applied, one from weaker caller options) is never
+ * The record of a session a client is about to offer for `identity`, or undefined: a session
+ * this package did not see issued to a connection that passed a verdict with nothing to report
+ * (a refused connection's, one from before a policy applied, one from weaker caller options),
+ * or one issued for another name (Node skips the name check on a resumed handshake, so a
+ * session issued by example.test must never be offered to graph.microsoft.com), is never
  * offered again.
  */
-export function recordOf(session: unknown): SessionRecord | undefined {
-  return session instanceof Uint8Array ? (sharedState().policySessions.get(session) as SessionRecord | undefined) : undefined;
+export function recordOf(session: unknown, identity: string | undefined): SessionRecord | undefined {
+  if (!(session instanceof Uint8Array)) return undefined;
+  const record = sharedState().policySessions.get(session) as StoredRecord | undefined;
+  if (record === undefined || record.identity !== identity || !record.bytes.equals(session)) return undefined;
+  return record;
 }
 
 /**
@@ -65,7 +77,8 @@ export class SessionWatch {
   }
 
   #store(session: Buffer, record: SessionRecord): void {
-    sharedState().policySessions.set(session, record);
+    const stored: StoredRecord = { ...record, bytes: Buffer.from(session) };
+    sharedState().policySessions.set(session, stored);
     this.#onRecorded?.(session);
   }
 }

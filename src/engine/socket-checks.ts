@@ -16,8 +16,8 @@ export function inspectSocket(
   config: PolicyConfig,
   base: ViolationContext,
   how: {
-    /** Check the certificate's name here (Node did not: the options were not hardened). */
-    readonly checkIdentity: boolean;
+    /** The name the certificate must carry; undefined: the one the connection was opened for (its servername, else its host). */
+    readonly identity?: string | undefined;
     /**
      * The session was resumed from one whose certificate was verified for this name when it
      * was issued: a resumed handshake carries no certificate, and Node skips the name check.
@@ -56,8 +56,8 @@ export function inspectSocket(
     // An external pre-shared key (pskCallback) authenticates without a certificate, and Node
     // still reports `authorized`: nobody proved to be the host.
     violations.push(makeViolation(ctx, { kind: 'unverified-peer', detail: 'the server presented no certificate' }));
-  } else if (how.checkIdentity && !how.resumed) {
-    const name = base.servername ?? base.host;
+  } else if (!how.resumed) {
+    const name = how.identity ?? base.servername ?? base.host;
     const failure = tls.checkServerIdentity(name, socket.getPeerCertificate());
     if (failure !== undefined) {
       violations.push(

@@ -70,18 +70,26 @@ function parsePattern(pattern: unknown, path: string): { wildcard: boolean; name
 }
 
 /**
- * The names connection options give for the peer (`hostname`, `host`, `servername`),
- * normalised. An empty servername is Node's way to say "no SNI" (IP literal hosts): it names
- * nothing.
+ * The names connection options give for the peer (`hostname`, `host`, `servername`, and the
+ * host a given `socket` was dialled to, for a STARTTLS upgrade), normalised. An empty
+ * servername is Node's way to say "no SNI" (IP literal hosts): it names nothing.
  */
 export function namedHosts(options: {
   readonly hostname?: unknown;
   readonly host?: unknown;
   readonly servername?: unknown;
+  readonly socket?: unknown;
 }): NormalizedHost[] {
-  return [options.hostname, options.host, options.servername]
+  return [options.hostname, options.host, options.servername, socketHost(options.socket)]
     .filter((v): v is string => typeof v === 'string' && v !== '')
     .map((v) => normalizeHost(v));
+}
+
+/** The host a socket was dialled to (`net.Socket#_host`, which Node's own identity check falls back to). */
+export function socketHost(socket: unknown): string | undefined {
+  if (typeof socket !== 'object' || socket === null) return undefined;
+  const host = (socket as { _host?: unknown })._host;
+  return typeof host === 'string' && host !== '' ? host : undefined;
 }
 
 /** In scope when any of the names is; when nothing names the peer it cannot be told, so in scope. */

@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { cipherStringWeakens, policyCipherString } from './ciphers.js';
 import { normalizeHost } from './host-names.js';
 import type { PolicyConfig } from './options.js';
-import { namedHosts } from './scope.js';
+import { namedHosts, socketHost } from './scope.js';
 
 /** The subset of TLS connection options the policy reads or writes. */
 export type TlsOptionsLike = tls.ConnectionOptions & Record<string, unknown>;
@@ -56,13 +56,31 @@ export function weakeningOptions(options: TlsOptionsLike, config: PolicyConfig):
 }
 
 /**
- * The name Node verifies the server certificate against, and sends as SNI: `servername`,
- * else `host` (Node's own rule in tls.connect). Node's agent and undici fill `servername` from
- * a `Host` header, so a header can choose it too.
+ * The name Node verifies the server certificate against, and sends as SNI: `servername`, else
+ * `host`, else the host a given socket was dialled to (Node's own rule in tls.connect). Node's
+ * agent and undici fill `servername` from a `Host` header, so a header can choose it too.
  */
 function identityTarget(options: TlsOptionsLike): string | undefined {
   if (typeof options.servername === 'string' && options.servername !== '') return options.servername;
-  return typeof options.host === 'string' && options.host !== '' ? options.host : undefined;
+  if (typeof options.host === 'string' && options.host !== '') return options.host;
+  return socketHost(options.socket);
+}
+
+/**
+ * The name a connection's certificate must be verified for: the one Node verifies, or, where
+ * that name escapes the scope of an in-scope connection, the in-scope name the policy puts
+ * back. The verdict checks this name in report mode too, and resumed sessions must have been
+ * issued for it; undefined when nothing names the peer.
+ */
+export function plannedIdentity(options: TlsOptionsLike, config: PolicyConfig): string | undefined {
+  const name = identityEscapesScope(options, config) ? inScopeIdentity(options, config) : { servername: identityTarget(options) ?? '' };
+  const target =
+    name.servername !== ''
+      ? name.servername
+      : (name.host ?? (typeof options.host === 'string' ? options.host : socketHost(options.socket)));
+  if (target === undefined || target === '') return undefined;
+  const normalized = normalizeHost(target);
+  return normalized.kind === 'unknown' ? target : normalized.name;
 }
 
 /**

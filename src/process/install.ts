@@ -5,6 +5,7 @@ import type { TlsPolicyOptions } from '../policy/options.js';
 import { makeViolation } from '../policy/violations.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import { hookTlsConnect } from './connect-hook.js';
+import { hookHttp2 } from './http2-hook.js';
 import { hookRequests } from './request-hooks.js';
 import { auditRuntime } from './runtime-audit.js';
 
@@ -52,14 +53,20 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
   const state = sharedState();
   let active = installation();
   if (active === undefined) {
-    const unhookConnect = hookTlsConnect(currentPort);
-    const unhookRequests = hookRequests(currentPort);
+    // All or nothing: if a hook cannot be put in place, the ones already placed are removed and
+    // the caller gets the error, never a half-installed process.
+    const unhooks: Array<() => void> = [];
+    try {
+      for (const hook of [hookTlsConnect, hookRequests, hookHttp2]) unhooks.push(hook(currentPort));
+    } catch (error) {
+      for (const unhook of unhooks.reverse()) unhook();
+      throw error;
+    }
     active = {
       entries: [],
       current: undefined,
       unhook: () => {
-        unhookRequests();
-        unhookConnect();
+        for (const unhook of unhooks.reverse()) unhook();
       },
     };
     state.installation = active;
@@ -77,7 +84,10 @@ export function installTlsPolicy(policyOrOptions?: TlsPolicy | TlsPolicyOptions)
     removed = true;
     const at = inst.entries.indexOf(entry);
     if (at !== -1) inst.entries.splice(at, 1);
+    const before = inst.current;
     inst.current = inForce(inst.entries);
+    // A weaker install kept in reserve takes over when every stricter one is gone: said as loudly.
+    if (before !== undefined && inst.current !== undefined && inst.current !== before) announceWeaker(inst.current, before);
     if (inst.entries.length === 0 && state.installation === inst) {
       state.installation = undefined;
       inst.unhook();
@@ -97,16 +107,24 @@ function inForce(entries: readonly Entry[]): Entry | undefined {
 /** A weaker install was kept from weakening the process: say so where people look. */
 function refuseWeaker(inForce: Entry, weaker: Entry): void {
   const names = weakerIn(weaker.port.config, inForce.port.config);
-  const v = makeViolation(
-    { host: '(process)' },
-    {
-      kind: 'insecure-options',
-      detail: 'installTlsPolicy() was asked for a policy weaker than the one installed; the installed policy stays in force',
-      options: names,
-      action: 'blocked',
-    },
+  tell(
+    inForce,
+    names,
+    'installTlsPolicy() was asked for a policy weaker than the one installed; the installed policy stays in force',
+    'blocked',
   );
-  inForce.port.sink.violations([v]);
+}
+
+/** The stricter install was removed and a weaker one, kept in reserve, is now in force. */
+function announceWeaker(now: Entry, removed: Entry): void {
+  const names = weakerIn(now.port.config, removed.port.config);
+  if (names.length === 0) return;
+  tell(now, names, 'the stricter installed policy was uninstalled; a weaker one installed earlier is now in force', 'reported');
+}
+
+function tell(entry: Entry, names: readonly string[], detail: string, action: 'blocked' | 'reported'): void {
+  const v = makeViolation({ host: '(process)' }, { kind: 'insecure-options', detail, options: names, action });
+  entry.port.sink.violations([v]);
   process.emitWarning(`m365-tls-policy: ${v.message} [${names.join(', ')}]`, { type: 'TlsPolicyWarning', code: v.code });
 }
 

@@ -44,7 +44,11 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
     const port = current();
     if (port !== undefined && err === undefined && socket !== undefined && socket !== null) {
       const cleartext = !(socket instanceof tls.TLSSocket);
-      const refusal = judgeRequestSocket(port, socket, { host: this.host, cleartext });
+      const refusal = judgeRequestSocket(port, socket, {
+        host: this.host,
+        alsoFor: [hostHeader(this.getHeader('host')), absoluteHost(this.path)],
+        cleartext,
+      });
       // Node's own error path: the socket is destroyed, the request emits the error.
       if (refusal !== undefined) return originalOnSocket.call(this, socket, refusal);
     }
@@ -53,12 +57,17 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
 
   const onUndiciRequest = (message: unknown): void => {
     const port = current();
-    const { request, socket } = message as { request?: { origin?: unknown }; socket?: net.Socket };
+    const { request, socket, headers } = message as {
+      request?: { origin?: unknown; path?: unknown };
+      socket?: net.Socket;
+      headers?: unknown;
+    };
     if (port === undefined || socket === undefined || socket.destroyed) return;
     const origin = originOf(request?.origin);
     const refusal = judgeRequestSocket(port, socket, {
       host: origin?.hostname,
       port: Number(origin?.port) || undefined,
+      alsoFor: [hostHeader(headerOf(headers, 'host')), absoluteHost(request?.path)],
       cleartext: origin?.protocol === 'http:',
     });
     // Destroyed before undici writes: the write fails, and undici fails the request with this error.
@@ -73,6 +82,29 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
     if (requestPrototype.onSocket === onSocket) requestPrototype.onSocket = originalOnSocket;
     diagnostics.unsubscribe(UNDICI_SEND_HEADERS, onUndiciRequest);
   };
+}
+
+/** The host of a Host header value (`name:port`, `[v6]:port`). */
+function hostHeader(value: unknown): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || text === '') return undefined;
+  return text.startsWith('[') ? text.slice(1, text.indexOf(']')) : text.split(':')[0];
+}
+
+/** The host of an absolute-form request target (`http://graph.microsoft.com/v1.0/me`), as a forward proxy receives it. */
+function absoluteHost(path: unknown): string | undefined {
+  if (typeof path !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//iu.test(path)) return undefined;
+  return originOf(path)?.hostname;
+}
+
+/** One header of undici's raw header block (`name: value\r\n...`). */
+function headerOf(block: unknown, name: string): string | undefined {
+  if (typeof block !== 'string') return undefined;
+  for (const line of block.split('\r\n')) {
+    const at = line.indexOf(':');
+    if (at > 0 && line.slice(0, at).trim().toLowerCase() === name) return line.slice(at + 1).trim();
+  }
+  return undefined;
 }
 
 function originOf(origin: unknown): URL | undefined {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 
 declare const __filename: string | undefined;
 
@@ -11,7 +12,12 @@ declare const __filename: string | undefined;
  */
 export function requireFromHere(): NodeJS.Require {
   if (cached !== undefined) return cached;
-  cached = typeof __filename === 'string' ? createRequire(__filename) : createRequire(ownFileUrl() ?? `${process.cwd()}/`);
+  // `__filename` is this module's own only in the CommonJS build, where it is an absolute path;
+  // elsewhere a global of that name (`node -e` defines '[eval]') must not be taken for it.
+  cached =
+    typeof __filename === 'string' && isAbsolute(__filename)
+      ? createRequire(__filename)
+      : createRequire(ownFileUrl() ?? `${process.cwd()}/`);
   return cached;
 }
 
