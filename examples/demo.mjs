@@ -1,8 +1,14 @@
 // The library's main job in a few seconds, offline: local servers pose as Microsoft 365 hosts
 // speaking TLS 1.0, 1.1, 1.2, 1.3, and one sits behind an active downgrade attack. Requests go
-// through the policy agent (https) and the fetch dispatcher; the violation log is shown.
+// through the policy agent (https) and the fetch dispatcher; the violation log is shown, and
+// the run ends with the TLS usage report made from its own log records.
 // Run: npm run demo
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, isTlsPolicyError } from 'm365-tls-policy';
@@ -12,6 +18,16 @@ import { startDowngradeProxy, startTlsServer } from 'm365-tls-policy/testing';
 // itself and prints it inline.
 createDebug.enable('m365-tls-policy:violation');
 createDebug.log = (...args) => console.log(`    log: ${format(...args).replace(/^\S+ m365-tls-policy:violation /u, '')}`);
+
+console.log('Local stand-in servers on 127.0.0.1 pose as Microsoft 365 hosts: no real Microsoft host is contacted.');
+
+// The structured records a service would send to its log pipeline (the `logger` option takes
+// pino, winston, bunyan or anything console-like); here they are kept for the report at the end.
+const records = [];
+const logger = {
+  warn: (message, record) => records.push(JSON.stringify({ level: 'warn', message, ...record })),
+  info: (message, record) => records.push(JSON.stringify({ level: 'info', message, ...record })),
+};
 
 const HOSTS = [
   ['graph.microsoft.com', ['TLSv1']],
@@ -29,10 +45,10 @@ const targets = [
 
 // One policy per client here so that both show their log lines: within one policy, repeated
 // lines for the same host and kind are rate-limited (one a minute, then `suppressed=N`).
-const agent = createHttpsAgent({ policy: createTlsPolicy() });
+const agent = createHttpsAgent({ policy: createTlsPolicy({ logger, logConnections: true }) });
 const ca = attacked.ca;
 const lookup = (host, options, cb) => targets.find((t) => t.host === host).server.lookup(host, options, cb);
-const dispatcher = createFetchDispatcher({ policy: createTlsPolicy(), connect: { ca, lookup } });
+const dispatcher = createFetchDispatcher({ policy: createTlsPolicy({ logger, logConnections: true }), connect: { ca, lookup } });
 
 const viaHttps = (t) =>
   new Promise((resolve, reject) => {
@@ -74,4 +90,13 @@ console.log(
 );
 agent.destroy();
 await dispatcher.close();
+
+// `m365-tls-policy report` turns those records into the table admins know (and, with --html, a page).
+const dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-demo-'));
+const file = join(dir, 'tls-policy.ndjson');
+writeFileSync(file, `${records.join('\n')}\n`);
+const bin = join(dirname(createRequire(import.meta.url).resolve('m365-tls-policy/package.json')), 'dist/esm/cli/bin.js');
+console.log(`\n== m365-tls-policy report (${records.length} records of this run)\n`);
+console.log(execFileSync(process.execPath, [bin, 'report', file, ...process.argv.slice(2)], { encoding: 'utf8' }).trimEnd());
+rmSync(dir, { recursive: true, force: true });
 await Promise.all([...servers.map((s) => s.close()), attacker.close(), attacked.close()]);

@@ -15,7 +15,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'tls-policy': ['engine', 'observe', 'policy', 'support'],
   adapters: ['tls-policy', 'engine', 'policy', 'support'],
   process: ['tls-policy', 'engine', 'policy', 'support'],
-  cli: ['tls-policy', 'process', 'policy', 'support'],
+  cli: ['tls-policy', 'process', 'observe', 'policy', 'support'],
   testing: ['tls-policy', 'policy', 'support'],
   // The entries may import anything.
   index: ['*'],

@@ -1,16 +1,25 @@
-// The m365-tls-policy command: `probe` endpoints, `doctor` for the runtime. No CLI framework:
+// The m365-tls-policy command: `probe` endpoints, `doctor` for the runtime, `report` for logs. No CLI framework:
 // node:util parseArgs. Exit codes: 0 all good, 1 a policy failure or a high finding, 2 usage.
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { auditRuntime } from '../process/runtime-audit.js';
 import { formatFindings, formatProbe, palette } from './format.js';
 import { isTlsPolicyError } from '../policy/errors.js';
 import { oneOf, TLS_FLOORS } from '../policy/options.js';
 import { PROBE_CIPHERS, probeTarget, type ProbeResult, type ProbeTarget } from './probe.js';
+import { readUsage } from './report-data.js';
+import { formatReport, reportJson } from './report-format.js';
+import { reportHtml } from './report-html.js';
 
 const USAGE = `Usage:
   m365-tls-policy probe <host[:port]>... [options]   which TLS versions does each endpoint accept?
   m365-tls-policy doctor [--json]                     is this Node.js process ready?
+  m365-tls-policy report [file...] [options]         TLS usage by host, from the policy's NDJSON log records
+
+report options (files, or standard input when none or '-'):
+  --json                      one JSON document on stdout
+  --html <file>               also write one self-contained HTML page with a chart per host
 
 probe options:
   --json                      one JSON document on stdout
@@ -44,6 +53,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     if (command === 'probe') return await probe(rest, io);
     if (command === 'doctor') return doctor(rest, io);
+    if (command === 'report') return await report(rest, io);
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -124,6 +134,33 @@ function doctor(args: string[], io: { stdout: NodeJS.WritableStream & { isTTY?: 
   if (values.json) io.stdout.write(`${JSON.stringify({ tool: 'm365-tls-policy', command: 'doctor', ok: !high, findings }, null, 2)}\n`);
   else io.stdout.write(`${formatFindings(findings, palette(io.stdout, io.env))}\n`);
   return high ? 1 : 0;
+}
+
+async function report(args: string[], io: { stdout: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream | undefined }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, html: { type: 'string' } },
+  });
+  const sources = positionals.length === 0 ? ['-'] : positionals;
+  const lines: string[] = [];
+  for (const source of sources) {
+    const input = source === '-' ? (io.stdin ?? process.stdin) : openInput(source);
+    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) lines.push(line);
+  }
+  const usage = readUsage(lines);
+  if (values.html !== undefined) writeFileSync(values.html, reportHtml(usage));
+  io.stdout.write(`${values.json ? JSON.stringify(reportJson(usage), null, 2) : formatReport(usage)}\n`);
+  return 0;
+}
+
+function openInput(file: string): NodeJS.ReadableStream {
+  try {
+    statSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file} (${(error as { code?: string }).code})`);
+  }
+  return createReadStream(file);
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
