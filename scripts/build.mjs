@@ -36,7 +36,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  sourcemap: true,
+  sourcemap: false,
   // Dependencies stay dependencies; optional peers are loaded at run time, when used.
   packages: 'external',
   logLevel: 'warning',

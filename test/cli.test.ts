@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,6 +169,30 @@ describe('m365-tls-policy probe', () => {
     assert.doesNotMatch(plain.out, /\u001b\[/u);
     assert.match((await cli(args, {}, true)).out, /\u001b\[32mPASS\u001b\[0m/u);
     assert.doesNotMatch((await cli(args, { NO_COLOR: '1' }, true)).out, /\u001b\[/u);
+  });
+
+  it('every command has --help (exit 0, its own options), the tool has --version', async () => {
+    for (const command of ['probe', 'doctor', 'report']) {
+      const r = await cli([command, '--help']);
+      assert.equal(r.code, 0, command);
+      assert.match(r.out, new RegExp(`^Usage: m365-tls-policy ${command}`, 'u'));
+      assert.match(r.out, /--help {2,}this text/u);
+      assert.equal((await cli(['help', command])).out, r.out, `help ${command} is the same text`);
+    }
+    const version = await cli(['--version']);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.deepEqual([version.code, version.out], [0, `${pkg.version}\n`]);
+  });
+
+  it('a usage error is one clear line naming the option, then the command usage', async () => {
+    const unknown = await cli(['probe', 'x', '--bogus']);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.err.split('\n')[0], 'm365-tls-policy probe: unknown option --bogus (see --help)');
+    const missing = await cli(['probe', 'x', '--timeout']);
+    assert.equal(missing.err.split('\n')[0], 'm365-tls-policy probe: --timeout needs a value (see --help)');
+    const stray = await cli(['doctor', 'extra']);
+    assert.equal(stray.err.split('\n')[0], 'm365-tls-policy doctor: unexpected argument (see --help)');
+    assert.match(stray.err, /Usage: m365-tls-policy doctor/u);
   });
 
   it('usage errors exit 2 with a message', async () => {

@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { PACKAGE_VERSION, REGISTRY_PROTOCOL } from '../src/engine/registry.js';
+import { REGISTRY_PROTOCOL } from '../src/engine/registry.js';
+import { PACKAGE_VERSION } from '../src/support/version.js';
 import { createHttpsAgent, installTlsPolicy, isTlsPolicyError } from '../src/index.js';
 
 const run = promisify(execFile);

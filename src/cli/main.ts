@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { auditRuntime } from '../process/runtime-audit.js';
 import { formatFindings, formatProbe, palette } from './format.js';
 import { isTlsPolicyError } from '../policy/errors.js';
+import { PACKAGE_VERSION } from '../support/version.js';
 import { oneOf, TLS_FLOORS } from '../policy/options.js';
 import { PROBE_CIPHERS, probeTarget, type ProbeResult, type ProbeTarget } from './probe.js';
 import { readUsage } from './report-data.js';
@@ -16,12 +17,19 @@ const USAGE = `Usage:
   m365-tls-policy probe <host[:port]>... [options]   which TLS versions does each endpoint accept?
   m365-tls-policy doctor [--json]                     is this Node.js process ready?
   m365-tls-policy report [file...] [options]         TLS usage by host, from the policy's NDJSON log records
+  m365-tls-policy <command> --help                    the options of one command
+  m365-tls-policy --version
 
-report options (files, or standard input when none or '-'):
-  --json                      one JSON document on stdout
-  --html <file>               also write one self-contained HTML page with a chart per host
+Exit status: 0 all good, 1 a target fails the policy (doctor: a high finding), 2 a usage error.`;
 
-probe options:
+const HELP: Readonly<Record<string, string>> = {
+  probe: `Usage: m365-tls-policy probe <host[:port]>... [options]
+
+Which TLS versions does each endpoint accept, and does a client under the Microsoft 365 policy
+(TLS 1.2+, strong suites, a verified certificate) get through? One handshake per version, then
+the library's own policy handshake; nothing is sent after any of them.
+
+Options:
   --json                      one JSON document on stdout
   --timeout <ms>              per handshake (default 5000)
   --servername <name>         SNI and certificate name (default: the host)
@@ -29,8 +37,33 @@ probe options:
   --resolve <host:port:addr>  connect to addr for host:port, keeping the name (as curl)
   --min-version <version>     the policy floor: TLSv1.2 (default) or TLSv1.3
   --concurrency <n>           targets probed at once (default 4)
+  --help                      this text
 
-Exit status: 0 when every target passes (doctor: no high finding), 1 otherwise, 2 for usage errors.`;
+Exit status: 0 when every target passes, 1 otherwise, 2 for a usage error.`,
+  doctor: `Usage: m365-tls-policy doctor [--json]
+
+Audits this Node.js process: NODE_OPTIONS flags, tls.DEFAULT_* values, NODE_TLS_REJECT_UNAUTHORIZED,
+extra trusted CAs, OPENSSL_CONF, the Node.js and OpenSSL versions. Run it with the environment of
+the service it vouches for.
+
+Options:
+  --json    one JSON document on stdout
+  --help    this text
+
+Exit status: 0, or 1 when a finding is high, 2 for a usage error.`,
+  report: `Usage: m365-tls-policy report [file...] [options]
+
+The TLS usage table per host and Microsoft 365 service (connections by TLS version with shares,
+violations by kind and action, first and last seen), from the policy's NDJSON log records (the
+logger option, or M365_TLS_POLICY_LOG=json). Reads the files, or standard input when none or '-'.
+
+Options:
+  --json          one JSON document on stdout
+  --html <file>   also write one self-contained HTML page with a chart per host
+  --help          this text
+
+Exit status: 0, or 2 for a usage error (a file that cannot be read).`,
+};
 
 class UsageError extends Error {}
 
@@ -48,8 +81,18 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout.write(`${USAGE}\n`);
+      const topic = command === 'help' ? HELP[rest[0] ?? ''] : undefined;
+      io.stdout.write(`${topic ?? USAGE}\n`);
       return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v') {
+      io.stdout.write(`${PACKAGE_VERSION}\n`);
+      return 0;
+    }
+    const help = HELP[command];
+    if (help !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+      io.stdout.write(`${help}\n`);
+      return 0;
     }
     if (command === 'probe') return await probe(rest, io);
     if (command === 'doctor') return doctor(rest, io);
@@ -57,11 +100,26 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`m365-tls-policy: ${(error as Error).message}\n\n${USAGE}\n`);
+      const [command] = argv;
+      const help = HELP[command ?? ''];
+      const where = help === undefined ? 'm365-tls-policy' : `m365-tls-policy ${command}`;
+      io.stderr.write(`${where}: ${usageMessage(error as Error & { code?: string })}\n\n${help ?? USAGE}\n`);
       return 2;
     }
     throw error;
   }
+}
+
+/**
+ * One clear line for a usage error. node:util parseArgs words its own errors for programmers
+ * (and with unbalanced quotes); they are reworded here, naming the option.
+ */
+function usageMessage(error: Error & { code?: string }): string {
+  const option = /'(--?[^'\s]+)/u.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? error.message} (see --help)`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${option ?? 'an option'} needs a value (see --help)`;
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument (see --help)`;
+  return error.message;
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {

@@ -10,11 +10,12 @@
  * that names both (failing closed beats half-cooperating on a security decision).
  */
 import { ERROR_BRAND, TlsPolicyError } from '../policy/errors.js';
+import { PACKAGE_VERSION } from '../support/version.js';
 
 /** The version of every shape below. Bump it whenever one of them changes. */
 export const REGISTRY_PROTOCOL = 1;
-/** This copy's package version, named in incompatibility errors (a test keeps it in sync). */
-export const PACKAGE_VERSION = '0.1.0';
+/** This copy's package version, named in incompatibility errors. */
+export { PACKAGE_VERSION };
 
 /** Registry symbols. The key names are part of the protocol: never rename one without a bump. */
 export const KEYS = Object.freeze({
