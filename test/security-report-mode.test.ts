@@ -228,20 +228,19 @@ describe('security: force-tls11 in enforce and report mode', () => {
     }
   }
 
+  // OpenSSL 3.0 (Node.js 20) checks the TLS 1.3 sentinel before the client's own version
+  // range; the OpenSSL 3.5 of Node.js 22 and later stops at the version first, as a hardened
+  // client does, so there the two modes agree in every configuration.
+  const lowered = process.versions.openssl.startsWith('3.0.') ? 'downgrade-attack' : 'legacy-server';
   const SETUPS: Array<[string, Extra, string | undefined, { enforce: string[]; report: string[] }]> = [
     ['default client options', {}, undefined, { enforce: ['legacy-server'], report: ['legacy-server'] }],
     [
       'the process default minimum lowered to TLSv1 (NODE_OPTIONS=--tls-min-v1.0)',
       {},
       'TLSv1',
-      { enforce: ['legacy-server'], report: ['downgrade-attack'] },
+      { enforce: ['legacy-server'], report: [lowered] },
     ],
-    [
-      'a caller asking for minVersion TLSv1',
-      { minVersion: 'TLSv1' },
-      undefined,
-      { enforce: ['legacy-server'], report: ['downgrade-attack'] },
-    ],
+    ['a caller asking for minVersion TLSv1', { minVersion: 'TLSv1' }, undefined, { enforce: ['legacy-server'], report: [lowered] }],
   ];
   for (const [setup, extra, processMin, expected] of SETUPS) {
     for (const [name, client] of Object.entries(CLIENTS)) {
