@@ -55,22 +55,30 @@ export async function expectRefused(promiseOrFn: Promise<unknown> | (() => unkno
   });
 }
 
-/** Asserts the negotiated protocol of a TLS socket, or of the socket behind an http response. */
-export function expectNegotiated(socketOrResponse: tls.TLSSocket | { socket?: unknown }, version: 'TLSv1.2' | 'TLSv1.3'): void {
-  const candidate =
-    typeof (socketOrResponse as tls.TLSSocket).getProtocol === 'function'
-      ? socketOrResponse
-      : (socketOrResponse as { socket?: unknown }).socket;
-  const getProtocol = (candidate as tls.TLSSocket | undefined)?.getProtocol;
-  if (typeof getProtocol !== 'function') {
+/**
+ * What `expectNegotiated` reads the protocol from: a TLS socket; a response or request that
+ * holds one (node:https `res`/`req`, got's response: `.socket`; axios' response:
+ * `.request.socket`); or the policy's `'secure'` event, for clients that keep their socket
+ * private (`fetch`, undici's `request`, node-fetch).
+ */
+export type NegotiatedSource =
+  | tls.TLSSocket
+  | { socket?: unknown }
+  | { request?: { socket?: unknown } }
+  | { protocol: string; sessionReused: boolean };
+
+/** Asserts the negotiated protocol of a TLS socket, a client's response, or a policy `'secure'` event. */
+export function expectNegotiated(source: NegotiatedSource, version: 'TLSv1.2' | 'TLSv1.3'): void {
+  const protocol = negotiated(source);
+  if (protocol === undefined) {
     throw new AssertionError({
-      message: 'expectNegotiated needs a TLS socket or a response with one (read it before the socket is released)',
-      actual: socketOrResponse,
+      message:
+        "expectNegotiated needs a TLS socket, a response that holds one (https, got: res.socket; axios: res.request.socket; read it before the socket is released), or the policy's 'secure' event (fetch, undici request, node-fetch keep their socket private)",
+      actual: source,
       expected: version,
       operator: 'expectNegotiated',
     });
   }
-  const protocol = getProtocol.call(candidate);
   if (protocol !== version)
     throw new AssertionError({
       message: `expected ${version} to be negotiated, got ${String(protocol)}`,
@@ -78,4 +86,16 @@ export function expectNegotiated(socketOrResponse: tls.TLSSocket | { socket?: un
       expected: version,
       operator: 'expectNegotiated',
     });
+}
+
+function negotiated(source: unknown): string | null | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const candidates = [source, (source as { socket?: unknown }).socket, (source as { request?: { socket?: unknown } }).request?.socket];
+  for (const candidate of candidates) {
+    const getProtocol = (candidate as tls.TLSSocket | undefined)?.getProtocol;
+    if (typeof getProtocol === 'function') return getProtocol.call(candidate);
+  }
+  // A SecureConnectionEvent: what the policy saw negotiated.
+  const event = source as { protocol?: unknown; sessionReused?: unknown };
+  return typeof event.protocol === 'string' && typeof event.sessionReused === 'boolean' ? event.protocol : undefined;
 }

@@ -10,6 +10,6 @@ export {
   type DowngradeProxy,
   type DowngradeProxyOptions,
 } from './downgrade-proxy.js';
-export { expectNegotiated, expectRefused, findTlsPolicyError } from './assertions.js';
+export { expectNegotiated, expectRefused, findTlsPolicyError, type NegotiatedSource } from './assertions.js';
 export { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
 export { assertTlsPolicy, checkTlsPolicy } from '../tls-policy.js';
