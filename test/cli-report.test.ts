@@ -44,6 +44,9 @@ const LINES = [
   ),
   JSON.stringify(c('evil\u001b[31m<script>.example', '1.3', '2026-11-28T12:00:00.000Z')),
   'this is an application log line, not a record',
+  'null',
+  '[1, 2]',
+  JSON.stringify({ ...c('graph.microsoft.com', '1.3', 'yesterday'), note: 'a timestamp that does not parse' }),
   JSON.stringify({ level: 'info', message: 'another logger record of the service' }),
   '',
 ];
@@ -81,7 +84,7 @@ describe('m365-tls-policy report', () => {
     const r = await cli(['report', file]);
     assert.equal(r.code, 0, r.err);
     const lines = r.out.split('\n');
-    assert.match(lines[0] ?? '', /^TLS usage by host: 9 records from 2026-11-28 10:00Z to 2026-11-28 12:00Z \(2 other lines skipped\)$/u);
+    assert.match(lines[0] ?? '', /^TLS usage by host: 9 records from 2026-11-28 10:00Z to 2026-11-28 12:00Z \(5 other lines skipped\)$/u);
     const graph = lines.find((l) => l.startsWith('graph.microsoft.com'));
     assert.match(
       graph ?? '',
@@ -110,7 +113,7 @@ describe('m365-tls-policy report', () => {
       }>;
     };
     assert.equal(doc.schema, 1);
-    assert.deepEqual([doc.records, doc.skipped], [9, 2]);
+    assert.deepEqual([doc.records, doc.skipped], [9, 5]);
     const graph = doc.hosts.find((h) => h.host === 'graph.microsoft.com');
     assert.deepEqual(graph?.connections.byVersion, { '1.3': 3, '1.2': 1, '1.1': 0, '1.0': 0, legacy: 0 });
     assert.deepEqual(graph?.connections.shares, { '1.3': 75, '1.2': 25, '1.1': 0, '1.0': 0, legacy: 0 });
@@ -144,5 +147,8 @@ describe('m365-tls-policy report', () => {
     const r = await cli(['report', join(dir, 'missing.ndjson')]);
     assert.equal(r.code, 2);
     assert.match(r.err, /cannot read .*missing\.ndjson \(ENOENT\)/u);
+    const folder = await cli(['report', dir]);
+    assert.equal(folder.code, 2);
+    assert.match(folder.err, /cannot read .* \(not a file\)/u);
   });
 });

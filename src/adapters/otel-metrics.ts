@@ -1,4 +1,5 @@
 import { TlsPolicyError } from '../policy/errors.js';
+import { otelTlsVersion } from '../policy/tls-options.js';
 import { loadOptional } from '../support/optional-require.js';
 import type { TlsPolicy } from '../tls-policy.js';
 import type { PolicyViolation, SecureConnectionEvent } from '../policy/types.js';
@@ -51,7 +52,7 @@ export function instrumentTlsPolicy(policy: TlsPolicy, options: TlsPolicyMetrics
     connections.add(1, {
       'server.address': e.host,
       'tls.protocol.name': 'tls',
-      'tls.protocol.version': e.protocol.replace(/^TLSv/u, ''),
+      'tls.protocol.version': otelTlsVersion(e.protocol) ?? e.protocol,
       'tls.cipher': e.cipherStandardName ?? e.cipher,
       'tls.resumed': e.sessionReused,
     });

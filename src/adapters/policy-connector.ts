@@ -2,12 +2,12 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import type { Agent as UndiciAgent, buildConnector, Dispatcher } from 'undici-types';
 import { planConnection } from '../engine/plan.js';
+import { judgeCleartext } from '../engine/pooled.js';
 import type { PolicyPort } from '../engine/port.js';
 import { SessionWatch } from '../engine/sessions.js';
 import { guardSocket, markWatched } from '../engine/socket-guard.js';
 import { failureToViolation, judgeHandshake } from '../engine/verdict.js';
 import type { TlsOptionsLike } from '../policy/tls-options.js';
-import { actionFor, makeViolation, policyError } from '../policy/violations.js';
 import { openTunnel, type ProxyOption, proxyFor } from './proxy-tunnel.js';
 
 /** The parts of the undici module this library builds on (undici 6, 7 and 8 have them). */
@@ -44,6 +44,12 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
     const configured = (connect as TlsOptionsLike).servername;
     const servername = opts.servername || configured || (isIP(opts.hostname) ? undefined : opts.hostname);
     const key = `${servername ?? ''}|${opts.hostname}|${opts.port}`;
+    if (opts.protocol !== 'https:') {
+      const refusal = judgeCleartext(port, [opts.hostname, servername], Number(opts.port) || undefined);
+      if (refusal !== undefined) callback(refusal, null);
+      else undici.buildConnector({ ...connect, allowH2 })(opts, callback);
+      return;
+    }
     const plan = planConnection(port, {
       ...(connect as TlsOptionsLike),
       host: opts.hostname,
@@ -51,24 +57,6 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
       port: Number(opts.port) || undefined,
       session: sessions.get(key),
     });
-    if (opts.protocol !== 'https:') {
-      if (plan.inScope) {
-        const action = actionFor(port.config.mode, 'block');
-        const v = makeViolation(plan.ctx, {
-          kind: 'insecure-options',
-          detail: `${opts.protocol} sends in clear text; use https:`,
-          options: ['protocol'],
-          action,
-        });
-        port.sink.violations([v]);
-        if (action === 'blocked') {
-          callback(policyError([v]), null);
-          return;
-        }
-      }
-      undici.buildConnector({ ...connect, allowH2 })(opts, callback);
-      return;
-    }
     if (plan.refused !== undefined) {
       callback(plan.refused, null);
       return;

@@ -213,11 +213,14 @@ async function report(args: string[], io: { stdout: NodeJS.WritableStream; stdin
 }
 
 function openInput(file: string): NodeJS.ReadableStream {
+  let readable: boolean;
   try {
-    statSync(file);
+    const stat = statSync(file);
+    readable = stat.isFile() || stat.isFIFO();
   } catch (error) {
     throw new UsageError(`cannot read ${file} (${(error as { code?: string }).code})`);
   }
+  if (!readable) throw new UsageError(`cannot read ${file} (not a file)`);
   return createReadStream(file);
 }
 

@@ -219,7 +219,8 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
  * this library meets (same hardening, same verdict, same codes). Nothing is sent after it.
  */
 function policyVerdict(t: ProbeTarget, options: ProbeOptions): Promise<PolicyVerdict> {
-  const policy = createTlsPolicy({ minVersion: options.minVersion, hosts: '*', ciphers: PROBE_CIPHERS });
+  // No process warnings: the probe prints its own verdict for every target.
+  const policy = createTlsPolicy({ minVersion: options.minVersion, hosts: '*', ciphers: PROBE_CIPHERS, warnings: false });
   return settle<PolicyVerdict>(() => policy.tlsConnect(targetOptions(t, options)), options.timeoutMs, {
     timeout: (reason) => ({ passes: false, reason, code: 'ETIMEDOUT' }),
     secure: (socket) => {

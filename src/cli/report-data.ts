@@ -49,15 +49,16 @@ export function readUsage(lines: Iterable<string>): UsageReport {
       skipped += 1;
       continue;
     }
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+      skipped += 1;
+      continue;
+    }
     const f = fields as Fields;
     const event = f['event.name'];
-    const time = typeof f['timestamp'] === 'string' ? f['timestamp'] : undefined;
-    if (
-      typeof fields !== 'object' ||
-      fields === null ||
-      (event !== 'm365_tls_policy.violation' && event !== 'm365_tls_policy.connection') ||
-      time === undefined
-    ) {
+    const stamp = f['timestamp'];
+    // A time that does not parse cannot be placed on a chart or in first/last seen: skipped.
+    const time = typeof stamp === 'string' && Number.isFinite(Date.parse(stamp)) ? new Date(stamp).toISOString() : undefined;
+    if ((event !== 'm365_tls_policy.violation' && event !== 'm365_tls_policy.connection') || time === undefined) {
       skipped += 1;
       continue;
     }

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { processCiphersWeakened } from '../policy/ciphers.js';
 import { invalidOption } from '../policy/errors.js';
-import { normalizeHost, type NormalizedHost } from '../policy/host-names.js';
+import { hostOfAuthority, normalizeHost, type NormalizedHost } from '../policy/host-names.js';
 import { portOfClient } from './port.js';
 import { brandOf, KEYS } from './registry.js';
 import { weakerIn } from '../policy/compare.js';
@@ -116,8 +116,7 @@ function withServernameFromHostHeader(options: TlsOptionsLike): TlsOptionsLike {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return options;
   const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host');
   if (entry === undefined || typeof entry[1] !== 'string') return options;
-  const value = entry[1];
-  const name = value.startsWith('[') ? value.slice(1, value.indexOf(']')) : (value.split(':')[0] ?? '');
+  const name = hostOfAuthority(entry[1]) ?? '';
   return { ...options, servername: isIP(name) === 0 ? name : '' };
 }
 

@@ -54,7 +54,7 @@ export function planConnection(port: PolicyPort, given: TlsOptionsLike): Connect
   // the hardened ClientHello no longer offers). Set explicitly, even to undefined: Node's
   // https.Agent adds its cached session only where the options name none.
   const identity = plannedIdentity(options, config);
-  const resumes = recordOf(options.session, identity);
+  const resumes = recordOf(options.session, identity, { port, inScope });
   const session = resumes === undefined ? undefined : options.session;
   const marked = { ...options, session, [KEYS.guardedBy]: port };
   if (!inScope) return { inScope, hardened: false, ctx, options: marked, resumes, identity };

@@ -2,11 +2,11 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { TlsPolicyError } from '../policy/errors.js';
 import { anyInScope, displayHost, normalizeTarget } from '../policy/scope.js';
-import type { PolicyViolation } from '../policy/types.js';
-import { actionFor, makeViolation, policyError, withAction } from '../policy/violations.js';
+import { makeViolation } from '../policy/violations.js';
 import type { PolicyPort } from './port.js';
 import { markWatched, watchedFor } from './socket-guard.js';
 import { certificateInScope, inspectSocket, socketNames } from './socket-checks.js';
+import { blockOrReport } from './verdict.js';
 
 /** A request about to go out on a connection: the host it is for, and how it will be sent. */
 export interface RequestOnSocket {
@@ -34,22 +34,8 @@ export function judgeRequestSocket(port: PolicyPort, socket: net.Socket, request
   const { config } = port;
   const target = normalizeTarget(request.host);
   const ctx: { host: string; port: number | undefined } = { host: displayHost(target), port: request.port };
-  if (request.cleartext || !(socket instanceof tls.TLSSocket)) {
-    // In clear text, whichever name the request is for: the socket's host, a Host header, or
-    // the absolute-form target a forward proxy relays.
-    const names = [target, ...(request.alsoFor ?? []).filter((n): n is string => typeof n === 'string' && n !== '').map(normalizeTarget)];
-    const named = names.find((n) => n.kind !== 'unknown' && config.scope.matches(n)) ?? (config.scope.matches(target) ? target : undefined);
-    if (named === undefined) return undefined;
-    ctx.host = displayHost(named);
-    return act(port, [
-      makeViolation(ctx, {
-        kind: 'insecure-options',
-        detail: 'http: sends the request, its Authorization header included, in clear text; use https:',
-        options: ['protocol'],
-        action: actionFor(config.mode, 'block'),
-      }),
-    ]);
-  }
+  if (request.cleartext || !(socket instanceof tls.TLSSocket))
+    return judgeCleartext(port, [request.host, ...(request.alsoFor ?? [])], request.port);
   if (watchedFor(socket, port)) return undefined;
   const names = socketNames(socket);
   const hosts = [request.host, names.servername, names.host].filter((n): n is string => n !== undefined).map((n) => normalizeTarget(n));
@@ -67,10 +53,26 @@ export function judgeRequestSocket(port: PolicyPort, socket: net.Socket, request
     markWatched(socket as tls.TLSSocket, port);
     return undefined;
   }
-  return act(port, withAction(violations, actionFor(config.mode, 'block')));
+  return blockOrReport(port, violations);
 }
 
-function act(port: PolicyPort, violations: readonly PolicyViolation[]): TlsPolicyError | undefined {
-  port.sink.violations(violations);
-  return port.config.mode === 'enforce' ? policyError(violations) : undefined;
+/**
+ * The one cleartext rule: a request in clear text (`http:`) for an in-scope host would send its
+ * Authorization header to anyone on the path. Any of the names it is for counts (the socket's
+ * host, a Host header, a forward proxy's absolute-form target). Blocked in enforce mode,
+ * reported in report mode; used by the install's request seams and the fetch dispatcher.
+ */
+export function judgeCleartext(port: PolicyPort, names: readonly (string | undefined)[], serverPort?: number): TlsPolicyError | undefined {
+  const { scope } = port.config;
+  const given = names.filter((n): n is string => typeof n === 'string' && n !== '').map(normalizeTarget);
+  const named = given.find((n) => n.kind !== 'unknown' && scope.matches(n)) ?? (anyInScope(scope, given) ? given[0] : undefined);
+  if (named === undefined && given.length > 0) return undefined;
+  const ctx = { host: named === undefined ? '(unknown)' : displayHost(named), port: serverPort };
+  return blockOrReport(port, [
+    makeViolation(ctx, {
+      kind: 'insecure-options',
+      detail: 'http: sends the request, its Authorization header included, in clear text; use https:',
+      options: ['protocol'],
+    }),
+  ]);
 }

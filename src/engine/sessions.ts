@@ -1,5 +1,6 @@
 import type * as tls from 'node:tls';
 import type { PolicyPort } from './port.js';
+import { weakerIn } from '../policy/compare.js';
 import { sharedState } from './registry.js';
 
 /**
@@ -11,8 +12,8 @@ export interface SessionRecord {
   readonly port: PolicyPort;
   /** Was the issuing connection in scope (by a name it carried, or by its certificate)? */
   readonly inScope: boolean;
-  /** The name its certificate was verified for: a session is offered again only for that name. */
-  readonly identity: string | undefined;
+  /** The name its certificate was verified for (authorized, and the name checked): offered again only for that name. */
+  readonly identity: string;
 }
 
 /** A record as stored: with a copy of the session's bytes, so that a buffer rewritten in place is not taken for it. */
@@ -28,10 +29,17 @@ interface StoredRecord extends SessionRecord {
  * session issued by example.test must never be offered to graph.microsoft.com), is never
  * offered again.
  */
-export function recordOf(session: unknown, identity: string | undefined): SessionRecord | undefined {
-  if (!(session instanceof Uint8Array)) return undefined;
+export function recordOf(
+  session: unknown,
+  identity: string | undefined,
+  planner: { port: PolicyPort; inScope: boolean },
+): SessionRecord | undefined {
+  if (!(session instanceof Uint8Array) || identity === undefined) return undefined;
   const record = sharedState().policySessions.get(session) as StoredRecord | undefined;
   if (record === undefined || record.identity !== identity || !record.bytes.equals(session)) return undefined;
+  // A resumed handshake shows no certificate to judge again: an in-scope connection resumes
+  // only a session judged as in scope by a policy at least as strict as its own.
+  if (planner.inScope && (!record.inScope || weakerIn(record.port.config, planner.port.config).length > 0)) return undefined;
   return record;
 }
 
@@ -51,11 +59,6 @@ export class SessionWatch {
   constructor(socket: tls.TLSSocket, onRecorded?: (session: Buffer) => void) {
     this.#onRecorded = onRecorded;
     socket.on('session', (session: Buffer) => this.#add(session));
-  }
-
-  /** A session read from the socket after the fact (a connector that hands sockets over late). */
-  take(session: Buffer | undefined): void {
-    if (session !== undefined) this.#add(session);
   }
 
   /** The connection passed: its sessions may be resumed, and carry this record. */

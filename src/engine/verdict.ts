@@ -1,4 +1,4 @@
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import { classifyTlsError } from '../policy/classify.js';
 import type { TlsPolicyError } from '../policy/errors.js';
 import type { PolicyViolation } from '../policy/types.js';
@@ -52,7 +52,7 @@ function verifyHandshake(
   // A resumed handshake shows no certificate: its scope is the one recorded when the session was issued.
   const inScope = plan.inScope || (plan.resumes !== undefined && resumed ? plan.resumes.inScope : certificateInScope(socket, config));
   if (!inScope) {
-    sessions.passed({ port, inScope: false, identity: plan.identity });
+    keepSessions(port, socket, plan, sessions, false);
     return undefined;
   }
   // The name is checked here for every connection, against the plan's identity (the in-scope
@@ -60,7 +60,7 @@ function verifyHandshake(
   // this second look costs microseconds beside a handshake.
   const { ctx, violations } = inspectSocket(socket, config, plan.ctx, { identity: plan.identity, resumed });
   if (violations.length > 0) return refuse(port, sessions, violations);
-  sessions.passed({ port, inScope: true, identity: plan.identity });
+  keepSessions(port, socket, plan, sessions, true);
   port.sink.secure({
     host: ctx.host,
     port: ctx.port,
@@ -74,9 +74,34 @@ function verifyHandshake(
   return undefined;
 }
 
+/**
+ * Keeps the socket's sessions for resumption only where its peer proved the name the session
+ * will be offered for: a resumed handshake skips every certificate check, so a session of an
+ * unverified connection (an out-of-scope one with `rejectUnauthorized: false`, say) must never
+ * be offered again. A resumed connection's new sessions keep the record they resumed from.
+ */
+function keepSessions(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan, sessions: SessionWatch, inScope: boolean): void {
+  const identity = socket.isSessionReused() ? plan.resumes?.identity : verifiedName(socket, plan.identity);
+  if (identity === undefined) sessions.failed();
+  else sessions.passed({ port, inScope: inScope || plan.resumes?.inScope === true, identity });
+}
+
+function verifiedName(socket: tls.TLSSocket, name: string | undefined): string | undefined {
+  if (name === undefined || !socket.authorized) return undefined;
+  return tls.checkServerIdentity(name, socket.getPeerCertificate()) === undefined ? name : undefined;
+}
+
 /** Reports the violations (blocked, or reported in report mode); none of the socket's sessions is kept. */
 function refuse(port: PolicyPort, sessions: SessionWatch, violations: readonly PolicyViolation[]): TlsPolicyError | undefined {
   sessions.failed();
+  return blockOrReport(port, violations);
+}
+
+/**
+ * The one way the engine acts on violations it can block: marked blocked (enforce) or reported
+ * (report), handed to the sink, and, when enforcing, the error to refuse the connection with.
+ */
+export function blockOrReport(port: PolicyPort, violations: readonly PolicyViolation[]): TlsPolicyError | undefined {
   const acted = withAction(violations, actionFor(port.config.mode, 'block'));
   port.sink.violations(acted);
   return port.config.mode === 'enforce' ? policyError(acted) : undefined;

@@ -1,4 +1,5 @@
 import { serviceOf } from './services.js';
+import { otelTlsVersion } from '../policy/tls-options.js';
 import type { PolicyViolation, RuntimeFinding, SecureConnectionEvent } from '../policy/types.js';
 
 /**
@@ -21,9 +22,6 @@ export interface LogRecord {
 /** The record schema version. */
 export const LOG_SCHEMA = 'm365-tls-policy/1';
 
-// `TLSv1.2` → `1.2`, as OpenTelemetry's tls.protocol.version wants it.
-const otelVersion = (protocol: string | undefined): string | undefined => protocol?.replace(/^TLSv/u, '').replace(/^1$/u, '1.0');
-
 function compact(record: Record<string, unknown>): LogRecord {
   for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
   return record as unknown as LogRecord;
@@ -44,7 +42,7 @@ export function violationRecord(v: PolicyViolation, mode: 'enforce' | 'report'):
     'server.port': v.port,
     'tls.client.server_name': v.servername,
     'tls.protocol.name': v.protocol === undefined ? undefined : 'tls',
-    'tls.protocol.version': otelVersion(v.protocol),
+    'tls.protocol.version': otelTlsVersion(v.protocol),
     'tls.cipher': v.cipher,
     'm365.service': serviceOf(v.host),
     mode,
@@ -60,7 +58,7 @@ export function connectionRecord(e: SecureConnectionEvent, mode: 'enforce' | 're
     'server.port': e.port,
     'tls.client.server_name': e.servername,
     'tls.protocol.name': 'tls',
-    'tls.protocol.version': otelVersion(e.protocol),
+    'tls.protocol.version': otelTlsVersion(e.protocol),
     'tls.cipher': e.cipherStandardName ?? e.cipher,
     'tls.resumed': e.sessionReused,
     'm365.service': serviceOf(e.host),

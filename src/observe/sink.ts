@@ -22,8 +22,8 @@ export interface SinkOptions {
  * event; and, when none of those has anyone listening, a rate-limited process warning, so that
  * nothing goes unheard by default. Passed connections: statistics, debug line, a record when
  * asked (`logConnections`), the connection channel, the `'secure'` event. Runtime findings
- * (install): debug line, records, the finding channel, the `'finding'` event, and a warning
- * for each high or medium one. One sink per policy; the engine reaches it through the port.
+ * (install): debug line, records, the finding channel, the `'finding'` event, and, when none of
+ * those has anyone listening, a warning for each high or medium one. One sink per policy; the engine reaches it through the port.
  */
 export class PolicySink {
   readonly #emitter: EventEmitter;
@@ -52,8 +52,7 @@ export class PolicySink {
         if (suppressed >= 0) log('%s', formatViolation(v, suppressed));
       }
       this.#guard(() => this.#log?.('warn', v.message, violationRecord(v, this.#options.mode)));
-      const heard =
-        log.enabled || this.#log !== undefined || CHANNELS.violation.hasSubscribers || this.#emitter.listenerCount('violation') > 0;
+      const heard = log.enabled || this.#heard('violation', CHANNELS.violation.hasSubscribers);
       if (CHANNELS.violation.hasSubscribers) this.#guard(() => CHANNELS.violation.publish({ policy: this.#emitter, violation: v }));
       this.#emit('violation', v);
       if (!heard && this.#options.warnings) this.#warnings.violation(v);
@@ -80,8 +79,9 @@ export class PolicySink {
       const serious = f.severity === 'high' || f.severity === 'medium';
       this.#guard(() => this.#log?.(serious ? 'warn' : 'info', f.message, findingRecord(f, time)));
       if (CHANNELS.finding.hasSubscribers) this.#guard(() => CHANNELS.finding.publish({ policy: this.#emitter, finding: f }));
+      const heard = log.enabled || this.#heard('finding', CHANNELS.finding.hasSubscribers);
       this.#emit('finding', f);
-      if (serious && this.#options.warnings) findingWarning(f);
+      if (serious && !heard && this.#options.warnings) findingWarning(f);
     }
   }
 
@@ -91,6 +91,11 @@ export class PolicySink {
 
   resetStats(): void {
     this.#stats.reset();
+  }
+
+  /** Does anyone take these: a logger, an event listener, a channel subscriber? */
+  #heard(event: 'violation' | 'finding', subscribed: boolean): boolean {
+    return this.#log !== undefined || subscribed || this.#emitter.listenerCount(event) > 0;
   }
 
   #emit(event: 'violation' | 'secure' | 'finding', payload: PolicyViolation | SecureConnectionEvent | RuntimeFinding): void {

@@ -74,3 +74,9 @@ export function hostOfUrlOrName(input: string | URL): NormalizedHost {
   if (withPort) return normalizeHost(withPort[1]);
   return normalizeHost(input);
 }
+
+/** The host of an authority (`name:port`, `[v6]:port`), as a Host header or `:authority` carries it. */
+export function hostOfAuthority(authority: unknown): string | undefined {
+  if (typeof authority !== 'string' || authority === '') return undefined;
+  return authority.startsWith('[') ? authority.slice(1, authority.indexOf(']')) : authority.split(':')[0];
+}

@@ -10,6 +10,11 @@ export type TlsOptionsLike = tls.ConnectionOptions & Record<string, unknown>;
 
 const VERSION_RANK: Readonly<Record<string, number>> = { SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
 
+/** A TLS version as OpenTelemetry's `tls.protocol.version` names it: `TLSv1.2` → `1.2`, `TLSv1` → `1.0`. */
+export function otelTlsVersion(protocol: string | undefined): string | undefined {
+  return protocol?.replace(/^TLSv/u, '').replace(/^1$/u, '1.0');
+}
+
 /** Rank of a TLS version name; unknown names rank lowest, so they never pass a floor. */
 export function versionRank(version: unknown): number {
   return typeof version === 'string' ? (VERSION_RANK[version] ?? -1) : -1;

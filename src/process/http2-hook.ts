@@ -3,6 +3,7 @@ import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { judgeRequestSocket } from '../engine/pooled.js';
 import type { PolicyPort } from '../engine/port.js';
+import { hostOfAuthority } from '../policy/host-names.js';
 
 type Request = (this: http2.ClientHttp2Session, headers?: http2.OutgoingHttpHeaders, ...rest: unknown[]) => http2.ClientHttp2Stream;
 
@@ -27,8 +28,8 @@ export function hookHttp2(current: () => PolicyPort | undefined): () => void {
         socket === undefined
           ? undefined
           : judgeRequestSocket(port, socket, {
-              host: hostOf(typeof authority === 'string' ? authority : undefined),
-              alsoFor: [hostOf(typeof headers?.[':authority'] === 'string' ? headers[':authority'] : undefined)],
+              host: hostOfAuthority(authority),
+              alsoFor: [hostOfAuthority(headers?.[':authority'])],
               cleartext: this.encrypted !== true,
             });
       if (refusal !== undefined) {
@@ -75,9 +76,4 @@ function internal(session: object, description: string): unknown {
 function innerSocket(session: http2.ClientHttp2Session): net.Socket | undefined {
   const socket = internal(session, 'socket');
   return typeof socket === 'object' && socket !== null ? (socket as net.Socket) : undefined;
-}
-
-function hostOf(authority: string | undefined): string | undefined {
-  if (authority === undefined || authority === '') return undefined;
-  return authority.startsWith('[') ? authority.slice(1, authority.indexOf(']')) : authority.split(':')[0];
 }

@@ -122,10 +122,9 @@ function announceWeaker(now: Entry, removed: Entry): void {
   tell(now, names, 'the stricter installed policy was uninstalled; a weaker one installed earlier is now in force', 'reported');
 }
 
+/** Through the policy's sink, like every violation: its listeners, logger and channel, or else a process warning. */
 function tell(entry: Entry, names: readonly string[], detail: string, action: 'blocked' | 'reported'): void {
-  const v = makeViolation({ host: '(process)' }, { kind: 'insecure-options', detail, options: names, action });
-  entry.port.sink.violations([v]);
-  process.emitWarning(`m365-tls-policy: ${v.message} [${names.join(', ')}]`, { type: 'TlsPolicyWarning', code: v.code });
+  entry.port.sink.violations([makeViolation({ host: '(process)' }, { kind: 'insecure-options', detail, options: names, action })]);
 }
 
 /**

@@ -3,14 +3,6 @@ import { MODES, oneOf, TLS_FLOORS } from '../policy/options.js';
 import { compileScope } from '../policy/scope.js';
 import { installTlsPolicy } from './install.js';
 
-/** The environment variables `m365-tls-policy/register` reads. */
-export const REGISTER_VARIABLES = [
-  'M365_TLS_POLICY_MODE',
-  'M365_TLS_POLICY_MIN_VERSION',
-  'M365_TLS_POLICY_HOSTS',
-  'M365_TLS_POLICY_LOG',
-] as const;
-
 /** M365_TLS_POLICY_LOG: NDJSON records on stderr, for violations and findings (and passed connections). */
 const LOG_VALUES = ['off', 'json', 'json+connections'] as const;
 
@@ -26,6 +18,7 @@ export function registerFromEnvironment(env: NodeJS.ProcessEnv = process.env): (
   const mode = oneOf('M365_TLS_POLICY_MODE', read(env, 'M365_TLS_POLICY_MODE'), [...MODES, 'off'], 'enforce');
   const minVersion = oneOf('M365_TLS_POLICY_MIN_VERSION', read(env, 'M365_TLS_POLICY_MIN_VERSION'), TLS_FLOORS, 'TLSv1.2');
   const log = oneOf('M365_TLS_POLICY_LOG', read(env, 'M365_TLS_POLICY_LOG'), LOG_VALUES, 'off');
+  const warnings = oneOf('M365_TLS_POLICY_WARNINGS', read(env, 'M365_TLS_POLICY_WARNINGS'), ['on', 'off'], 'on');
   const rawHosts = env['M365_TLS_POLICY_HOSTS'] ?? '';
   const extraHosts = rawHosts
     .split(',')
@@ -46,6 +39,7 @@ export function registerFromEnvironment(env: NodeJS.ProcessEnv = process.env): (
     mode,
     minVersion,
     extraHosts,
+    warnings: warnings === 'on',
     ...(log === 'off' ? {} : { logger: 'json' as const, logConnections: log === 'json+connections' }),
   });
 }

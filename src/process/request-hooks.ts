@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import tls from 'node:tls';
 import { judgeRequestSocket } from '../engine/pooled.js';
+import { hostOfAuthority } from '../policy/host-names.js';
 import type { PolicyPort } from '../engine/port.js';
 import { watchedFor } from '../engine/socket-guard.js';
 
@@ -42,7 +43,9 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
   const originalOnSocket = requestPrototype.onSocket;
   const onSocket: OnSocket = function onSocket(this: http.ClientRequest, socket, err) {
     const port = current();
-    if (port !== undefined && err === undefined && socket !== undefined && socket !== null) {
+    // A CONNECT asks a proxy for a tunnel: the request to the origin, and its TLS, go through
+    // the tunnel (and tls.connect) later; the CONNECT itself names the origin in the clear by design.
+    if (port !== undefined && err === undefined && socket !== undefined && socket !== null && this.method !== 'CONNECT') {
       const cleartext = !(socket instanceof tls.TLSSocket);
       const refusal = judgeRequestSocket(port, socket, {
         host: this.host,
@@ -58,11 +61,12 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
   const onUndiciRequest = (message: unknown): void => {
     const port = current();
     const { request, socket, headers } = message as {
-      request?: { origin?: unknown; path?: unknown };
+      request?: { origin?: unknown; path?: unknown; method?: unknown };
       socket?: net.Socket;
       headers?: unknown;
     };
-    if (port === undefined || socket === undefined || socket.destroyed) return;
+    // A CONNECT (undici's ProxyAgent) asks the proxy for a tunnel: see onSocket.
+    if (port === undefined || socket === undefined || socket.destroyed || request?.method === 'CONNECT') return;
     const origin = originOf(request?.origin);
     const refusal = judgeRequestSocket(port, socket, {
       host: origin?.hostname,
@@ -84,11 +88,9 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
   };
 }
 
-/** The host of a Host header value (`name:port`, `[v6]:port`). */
+/** The host of a Host header value (a header given twice: the first). */
 function hostHeader(value: unknown): string | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (typeof text !== 'string' || text === '') return undefined;
-  return text.startsWith('[') ? text.slice(1, text.indexOf(']')) : text.split(':')[0];
+  return hostOfAuthority(Array.isArray(value) ? value[0] : value);
 }
 
 /** The host of an absolute-form request target (`http://graph.microsoft.com/v1.0/me`), as a forward proxy receives it. */
