@@ -16,7 +16,17 @@ const INDEX = new URL('../src/index.js', import.meta.url).href;
 const SCRIPT = `
 import(${JSON.stringify(INDEX)}).then((m) => {
   const out = {};
-  try { const uninstall = m.installTlsPolicy(); uninstall(); out.install = 'ok'; }
+  try {
+    const before = require('node:tls').connect;
+    const uninstall = m.installTlsPolicy();
+    out.installed = m.installedTlsPolicy() !== undefined;
+    // _tls_wrap's connect is wrapped too (read with the deprecation warning off).
+    process.noDeprecation = true;
+    out.tlsWrapWrapped = require('_tls_wrap').connect !== before;
+    uninstall();
+    out.restored = require('node:tls').connect === before && m.installedTlsPolicy() === undefined;
+    out.install = 'ok';
+  }
   catch (e) { out.install = 'threw ' + e.code; out.stillInstalled = m.installedTlsPolicy() !== undefined; }
   try { m.createFetchDispatcher().close(); out.dispatcher = 'ok'; }
   catch (e) { out.dispatcher = 'threw ' + e.code; }
@@ -28,6 +38,10 @@ describe('outage: the ESM build in a `node -e` process', () => {
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['-e', SCRIPT], (error, out) => (error ? reject(error) : resolve(out)));
     });
-    assert.deepEqual(JSON.parse(stdout), { install: 'ok', dispatcher: 'ok' }, stdout);
+    assert.deepEqual(
+      JSON.parse(stdout),
+      { installed: true, tlsWrapWrapped: true, restored: true, install: 'ok', dispatcher: 'ok' },
+      stdout,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { createTlsPolicy } from '../src/index.js';
 import { expectRefused, startTlsServer, TESTING_CA, type TestTlsServer } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
+import { rawRequest, statusLine } from './helpers/raw-request.js';
 
 // Attack: policy.tlsConnect plans straight from the caller's options object (it does not take
 // a snapshot first), and planConnection / weakeningOptions / hardenTlsOptions read
@@ -39,24 +40,6 @@ function flipping(k: number): tls.ConnectionOptions {
   return options;
 }
 
-function send(socketOf: (cb: () => void) => tls.TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let socket: tls.TLSSocket;
-    try {
-      socket = socketOf(() =>
-        socket.write(`GET /v1.0/me HTTP/1.1\r\nHost: graph.microsoft.com\r\nAuthorization: ${TOKEN}\r\nConnection: close\r\n\r\n`),
-      );
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    let answer = '';
-    socket.on('data', (c: Buffer) => (answer += c));
-    socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
-    socket.on('error', reject);
-  });
-}
-
 describe('attack: policy.tlsConnect with an options object whose servername changes between reads', () => {
   // Read 9 is the spread in hardenTlsOptions with the current code; every read is tried, so the
   // test does not depend on that number.
@@ -65,7 +48,7 @@ describe('attack: policy.tlsConnect with an options object whose servername chan
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
       const bytes = impostor.bytesReceived;
-      await expectRefused(send((cb) => policy.tlsConnect(flipping(k), cb))).catch((failure: unknown) => {
+      await expectRefused(rawRequest(TOKEN, (cb) => policy.tlsConnect(flipping(k), cb)).then(statusLine)).catch((failure: unknown) => {
         throw new assert.AssertionError({
           message:
             `${(failure as Error).message}; the example.test server received ${impostor.bytesReceived - bytes} application bytes; ` +

@@ -6,6 +6,7 @@ import { createHttpsAgent, createTlsPolicy, installTlsPolicy, type TlsPolicy } f
 import { expectRefused, startTlsServer, TESTING_CA, type TestTlsServer } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
+import { rawRequest, statusLine } from './helpers/raw-request.js';
 
 // Attack: a TLS session the policy recorded for an OUT-OF-SCOPE connection (example.test, a
 // perfectly valid certificate for example.test, passed with inScope: false) is offered on a
@@ -20,6 +21,10 @@ import { lookup } from './helpers/fixtures.js';
 
 const TOKEN = 'Bearer session-identity-token';
 const ATTACKER_NAME = 'example.test';
+
+/** The status line of a raw request with the token. */
+const rawLine = (connect: (cb: () => void) => tls.TLSSocket, sessions?: Buffer[]): Promise<string> =>
+  rawRequest(TOKEN, connect, sessions).then(statusLine);
 
 const idle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -36,26 +41,6 @@ function get(host: string, port: number, options: https.RequestOptions & tls.Con
     );
     req.on('socket', (socket) => socket.on('session', (s: Buffer) => sessions.push(s)));
     req.on('error', reject);
-  });
-}
-
-/** A raw TLS client that writes an HTTP request with the token once the socket is connected. */
-function rawRequest(connect: (cb: () => void) => tls.TLSSocket, sessions: Buffer[] = []): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let socket: tls.TLSSocket;
-    try {
-      socket = connect(() =>
-        socket.write(`GET /v1.0/me HTTP/1.1\r\nHost: graph.microsoft.com\r\nAuthorization: ${TOKEN}\r\nConnection: close\r\n\r\n`),
-      );
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    socket.on('session', (s: Buffer) => sessions.push(s));
-    let answer = '';
-    socket.on('data', (c: Buffer) => (answer += c));
-    socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
-    socket.on('error', reject);
   });
 }
 
@@ -103,12 +88,12 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
       const policy = createTlsPolicy();
       const sessions: Buffer[] = [];
       const base = { port: impostor.port, ca: TESTING_CA, lookup };
-      await rawRequest((cb) => policy.tlsConnect({ ...base, host: ATTACKER_NAME, servername: ATTACKER_NAME }, cb), sessions);
+      await rawLine((cb) => policy.tlsConnect({ ...base, host: ATTACKER_NAME, servername: ATTACKER_NAME }, cb), sessions);
       await idle();
       assert.ok(sessions.length > 0, 'the out-of-scope connection was issued a session');
       const session = sessions[sessions.length - 1];
       await attack(policy, () =>
-        rawRequest((cb) =>
+        rawLine((cb) =>
           policy.tlsConnect(
             { ...base, host: 'graph.microsoft.com', servername: 'graph.microsoft.com', ...(session ? { session } : {}) },
             cb,

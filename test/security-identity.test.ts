@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import * as https from 'node:https';
-import type * as tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { Agent as UndiciAgent } from 'undici';
 import {
@@ -15,6 +14,7 @@ import {
 import { expectRefused, startTlsServer, type TestTlsServer } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
+import { rawRequest } from './helpers/raw-request.js';
 
 // Class: the identity a connection is verified against follows `servername` (or the Host
 // header, from which Node's agent and undici derive SNI) instead of the host the caller
@@ -65,25 +65,6 @@ async function fetchVia(dispatcher: unknown, headers: Record<string, string> = {
     headers: { authorization: TOKEN, ...headers },
   } as RequestInit);
   return res.text();
-}
-
-/** A raw TLS client that writes an HTTP request with the token once connected. */
-function rawRequest(connect: (cb: () => void) => tls.TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let socket: tls.TLSSocket;
-    try {
-      socket = connect(() =>
-        socket.write(`GET /v1.0/me HTTP/1.1\r\nHost: graph.microsoft.com\r\nAuthorization: ${TOKEN}\r\nConnection: close\r\n\r\n`),
-      );
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    let answer = '';
-    socket.on('data', (c: Buffer) => (answer += c));
-    socket.on('end', () => resolve(answer));
-    socket.on('error', reject);
-  });
 }
 
 /** Runs one attempt against the impostor and checks what a fixed policy must do about it. */
@@ -151,7 +132,7 @@ describe('security: identity follows servername', () => {
     it(`policy.tlsConnect, servername (${insecureOptions})`, async () => {
       const policy = createTlsPolicy({ insecureOptions });
       await attack(policy, expectedCode(insecureOptions), () =>
-        rawRequest((cb) =>
+        rawRequest(TOKEN, (cb) =>
           policy.tlsConnect({ host: 'graph.microsoft.com', port: impostor.port, lookup, ca: impostor.ca, servername: ATTACKER_NAME }, cb),
         ),
       );

@@ -15,6 +15,7 @@ import {
 import { expectRefused, TESTING_CA } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
+import { rawRequest } from './helpers/raw-request.js';
 
 // Class: `pskCallback`. With an external pre-shared key, TLS 1.3 authenticates the server by
 // the key alone: no certificate is sent, and Node (node_crypto's VerifyPeerCertificate) reports
@@ -111,24 +112,6 @@ function get(server: PskServer, options: RequestOptions): Promise<string> {
   });
 }
 
-function rawRequest(connect: (cb: () => void) => tls.TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let socket: tls.TLSSocket;
-    try {
-      socket = connect(() =>
-        socket.write(`GET /v1.0/me HTTP/1.1\r\nHost: graph.microsoft.com\r\nAuthorization: ${TOKEN}\r\nConnection: close\r\n\r\n`),
-      );
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    let answer = '';
-    socket.on('data', (c: Buffer) => (answer += c));
-    socket.on('end', () => resolve(answer));
-    socket.on('error', reject);
-  });
-}
-
 /**
  * One attempt: refused by the policy (with `code` when refusing; any policy code when the
  * option was stripped and the handshake then failed), the option named, nothing sent.
@@ -198,7 +181,9 @@ describe('security: pskCallback against a certificate-less TLS 1.3 server', () =
     it(`policy.tlsConnect (${insecureOptions})`, async () => {
       const policy = createTlsPolicy({ insecureOptions });
       await attack(tls13, policy, () =>
-        rawRequest((cb) => policy.tlsConnect({ host: 'graph.microsoft.com', port: tls13.port, lookup, ca: TESTING_CA, pskCallback }, cb)),
+        rawRequest(TOKEN, (cb) =>
+          policy.tlsConnect({ host: 'graph.microsoft.com', port: tls13.port, lookup, ca: TESTING_CA, pskCallback }, cb),
+        ),
       );
     });
 
@@ -219,7 +204,9 @@ describe('security: pskCallback against a certificate-less TLS 1.3 server', () =
       const uninstall = installTlsPolicy(policy);
       try {
         await attack(tls13, policy, () =>
-          rawRequest((cb) => tls.connect({ host: 'graph.microsoft.com', port: tls13.port, lookup, ca: TESTING_CA, pskCallback }, cb)),
+          rawRequest(TOKEN, (cb) =>
+            tls.connect({ host: 'graph.microsoft.com', port: tls13.port, lookup, ca: TESTING_CA, pskCallback }, cb),
+          ),
         );
       } finally {
         uninstall();
