@@ -3,7 +3,12 @@
  * This file is the package's public face; nothing else is part of the API.
  */
 export { createHttpsAgent, isPolicyAgent, type PolicyHttpsAgent, type PolicyHttpsAgentOptions } from './adapters/https-agent.js';
-export { createFetchDispatcher, type FetchDispatcherOptions, type UndiciModule } from './adapters/fetch-dispatcher.js';
+export {
+  createFetchDispatcher,
+  type FetchDispatcherOptions,
+  type NodeFetchDispatcher,
+  type UndiciModule,
+} from './adapters/fetch-dispatcher.js';
 export {
   createMsalNetworkClient,
   type MsalNetworkClient,

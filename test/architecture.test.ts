@@ -67,6 +67,10 @@ describe('architecture', () => {
       'adapters/fetch-dispatcher.ts -> proxy-tunnel',
       'adapters/fetch-dispatcher.ts -> policy-connector',
       'adapters/policy-connector.ts -> proxy-tunnel',
+      // The shapes of undici the dispatcher uses, declared once (no undici package in the declarations).
+      'adapters/fetch-dispatcher.ts -> undici-shapes',
+      'adapters/policy-connector.ts -> undici-shapes',
+      'adapters/msal-network-client.ts -> undici-shapes',
     ]);
     assert.deepEqual(
       edges.map((e) => e.replaceAll('\\', '/')).filter((e) => !allowed.has(e)),

@@ -60,7 +60,7 @@ for (const [name, fetchFn, undici] of FETCHES) {
         const policy = createTlsPolicy();
         const events = recordEvents(policy);
         const dispatcher = make(policy);
-        const plain = new undici.Agent({ connect: { ca: CA, lookup } });
+        const plain = new (undici.Agent as unknown as typeof undici7.Agent)({ connect: { ca: CA, lookup } });
         for (let i = 0; i < 4; i++) {
           assert.equal((await attempt(fetchFn, `https://graph.microsoft.com:${server!.port}/`, dispatcher, false)).body, 'ok TLSv1.3');
           assert.equal((await attempt(fetchFn, `https://graph.microsoft.com:${baseline!.port}/`, plain, false)).body, 'ok TLSv1.3');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as https from 'node:https';
 import { after, before, describe, it } from 'node:test';
+import * as undiciModule from 'undici';
 import { Agent as UndiciAgent } from 'undici';
 import {
   checkTlsPolicy,
@@ -184,7 +185,8 @@ describe('security: identity follows the Host header', () => {
 
   it('fetch dispatcher through dispatcher.request (undici derives SNI from Host)', async () => {
     const policy = createTlsPolicy();
-    const dispatcher = createFetchDispatcher({ policy, connect: { lookup, ca: impostor.ca } });
+    // Passing the undici module types the dispatcher as that undici's own Agent (request, stream, ...).
+    const dispatcher = createFetchDispatcher({ policy, connect: { lookup, ca: impostor.ca }, undici: undiciModule });
     try {
       await attack(policy, EITHER, async () => {
         const res = await dispatcher.request({

@@ -1,18 +1,22 @@
 import type * as tls from 'node:tls';
-import type { Agent as UndiciAgent, Dispatcher, buildConnector } from 'undici-types';
 import { portOf } from '../engine/port.js';
 import { KEYS } from '../engine/registry.js';
 import { invalidOption, TlsPolicyError } from '../policy/errors.js';
 import { loadOptional } from '../support/optional-require.js';
 import { splitOptions, type TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
-import { policyConnector, type UndiciModule } from './policy-connector.js';
+import { policyConnector } from './policy-connector.js';
 import { parseProxyOption } from './proxy-tunnel.js';
 
-export type { UndiciModule };
+import type { ConnectOptions, NodeFetchDispatcher, UndiciModule } from './undici-shapes.js';
 
-/** Options of {@link createFetchDispatcher}: undici `Agent` options, plus the policy. */
-export interface FetchDispatcherOptions extends Omit<UndiciAgent.Options, 'connect'> {
+export type { ConnectOptions, NodeFetchDispatcher, UndiciModule };
+
+/**
+ * Options of {@link createFetchDispatcher}: the policy's, and undici `Agent` options
+ * (`connections`, `keepAliveTimeout`, `allowH2`, ...), passed on to `new Agent()` as given.
+ */
+export interface FetchDispatcherOptions<D = NodeFetchDispatcher> {
   /** A policy (shared with other agents) or options for a new one. Default: the default policy. */
   policy?: TlsPolicy | TlsPolicyOptions | undefined;
   /**
@@ -20,7 +24,7 @@ export interface FetchDispatcherOptions extends Omit<UndiciAgent.Options, 'conne
    * undici's `connect` option. A custom connector function is not accepted: the policy could
    * not harden what it builds.
    */
-  connect?: buildConnector.BuildOptions | undefined;
+  connect?: ConnectOptions | undefined;
   /**
    * Tunnel through an HTTP(S) proxy with CONNECT: a URL, or `true` for `HTTPS_PROXY` /
    * `NO_PROXY`. `connect` options keep meaning the connection to the origin.
@@ -28,8 +32,13 @@ export interface FetchDispatcherOptions extends Omit<UndiciAgent.Options, 'conne
   proxy?: string | URL | true | undefined;
   /** TLS options for an `https:` proxy (the proxy hop only). */
   proxyTls?: tls.ConnectionOptions | undefined;
-  /** The undici module to build on. Default: `require('undici')` from this package's location. */
-  undici?: UndiciModule | undefined;
+  /**
+   * The undici module to build on. Default: `require('undici')` from this package's location.
+   * Passing yours also types the dispatcher as that undici's own.
+   */
+  undici?: UndiciModule<D> | undefined;
+  /** Any undici `Agent` option. */
+  readonly [agentOption: string]: unknown;
 }
 
 const INSTALL_HINT =
@@ -42,7 +51,7 @@ const INSTALL_HINT =
  * TlsPolicyError (`fetch` reports it as the `cause` of its `TypeError: fetch failed`).
  * Use it as `fetch(url, { dispatcher })`, with undici's own `fetch`, or `setGlobalDispatcher`.
  */
-export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dispatcher {
+export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDispatcherOptions<D> = {}): D {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of undici Agent options', options);
   const [{ policy: policyOption, connect, undici: given, proxy, proxyTls }, agentOptions] = splitOptions(options, [
     'policy',
@@ -56,13 +65,13 @@ export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dis
     throw invalidOption('options.connect', 'an object of TLS and socket options (a connector function cannot be hardened)', connect);
   }
   const policy = toPolicy(policyOption, 'options.policy');
-  const undici = given ?? loadOptional<UndiciModule>('undici');
+  const undici = (given ?? loadOptional<UndiciModule<D>>('undici')) as UndiciModule<D> | undefined;
   if (undici === undefined) throw new TlsPolicyError('ERR_TLS_POLICY_MISSING_DEPENDENCY', INSTALL_HINT);
   if (typeof undici.Agent !== 'function' || typeof undici.buildConnector !== 'function') {
     throw invalidOption('options.undici', 'the undici module (with Agent and buildConnector)', undici);
   }
   const dispatcher = new undici.Agent({
-    ...agentOptions,
+    ...(agentOptions as Record<string, unknown>),
     connect: policyConnector(undici, portOf(policy), {
       connect: connect ?? {},
       tunnel,
@@ -70,7 +79,7 @@ export function createFetchDispatcher(options: FetchDispatcherOptions = {}): Dis
       // of its own: the connector must offer h2 in ALPN itself.
       allowH2: agentOptions.allowH2 === true,
     }),
-  });
+  } as never);
   Object.defineProperty(dispatcher, KEYS.policyOf, { value: policy, enumerable: false });
   return dispatcher;
 }

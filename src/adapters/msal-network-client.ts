@@ -1,7 +1,7 @@
-import type { Dispatcher } from 'undici-types';
 import { invalidOption } from '../policy/errors.js';
 import { splitOptions } from '../policy/options.js';
 import { createFetchDispatcher, type FetchDispatcherOptions } from './fetch-dispatcher.js';
+import type { DispatcherLike, NodeFetchDispatcher } from './undici-shapes.js';
 
 /** MSAL's `NetworkResponse` (from @azure/msal-common), restated so MSAL stays optional. */
 export interface MsalNetworkResponse<T> {
@@ -19,14 +19,14 @@ export interface MsalNetworkClient {
   ): Promise<MsalNetworkResponse<T>>;
   sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<MsalNetworkResponse<T>>;
   /** The policy dispatcher the client sends through. */
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: NodeFetchDispatcher;
   /** Closes the dispatcher (its idle connections). */
   close(): Promise<void>;
 }
 
 export interface MsalNetworkClientOptions extends FetchDispatcherOptions {
   /** Send through this dispatcher instead of making one (then the other options are not used). */
-  dispatcher?: Dispatcher | undefined;
+  dispatcher?: NodeFetchDispatcher | undefined;
 }
 
 type FetchLike = (url: string, init: Record<string, unknown>) => Promise<Response>;
@@ -41,7 +41,7 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions = {}):
   if (typeof options !== 'object' || options === null)
     throw invalidOption('options', 'an object of createFetchDispatcher options', options);
   const [{ dispatcher: given }, dispatcherOptions] = splitOptions(options, ['dispatcher']);
-  const dispatcher = given ?? createFetchDispatcher(dispatcherOptions);
+  const dispatcher: NodeFetchDispatcher = given ?? createFetchDispatcher(dispatcherOptions);
   const fetchFn = globalThis.fetch as unknown as FetchLike;
 
   async function send<T>(
@@ -66,7 +66,7 @@ export function createMsalNetworkClient(options: MsalNetworkClientOptions = {}):
     dispatcher,
     sendGetRequestAsync: (url, opts, timeout) => send('GET', url, opts, timeout),
     sendPostRequestAsync: (url, opts) => send('POST', url, opts),
-    close: () => dispatcher.close(),
+    close: () => (dispatcher as unknown as DispatcherLike).close(),
   };
 }
 

@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
-import type { Agent as UndiciAgent, buildConnector, Dispatcher } from 'undici-types';
 import { planConnection } from '../engine/plan.js';
 import { judgeCleartext } from '../engine/pooled.js';
 import type { PolicyPort } from '../engine/port.js';
@@ -9,16 +8,11 @@ import { guardSocket, markWatched } from '../engine/socket-guard.js';
 import { failureToViolation, judgeHandshake } from '../engine/verdict.js';
 import type { TlsOptionsLike } from '../policy/tls-options.js';
 import { openTunnel, type ProxyOption, proxyFor } from './proxy-tunnel.js';
-
-/** The parts of the undici module this library builds on (undici 6, 7 and 8 have them). */
-export interface UndiciModule {
-  Agent: new (options?: UndiciAgent.Options) => Dispatcher;
-  buildConnector: (options?: buildConnector.BuildOptions) => buildConnector.connector;
-}
+import type { ConnectOptions, Connector, ConnectorCall, ConnectorCallback, UndiciModule } from './undici-shapes.js';
 
 export interface ConnectorSettings {
   /** The caller's TLS and socket options for the origin (undici's `connect` option). */
-  readonly connect: buildConnector.BuildOptions;
+  readonly connect: ConnectOptions;
   readonly tunnel: { readonly proxy: ProxyOption; readonly proxyTls: tls.ConnectionOptions | undefined };
   readonly allowH2: boolean;
 }
@@ -34,7 +28,8 @@ const MAX_SESSIONS = 100; // undici's own default
  * ready). TLS sessions are the policy's: undici's own session cache is off, and only sessions
  * of connections that passed a verdict are offered again.
  */
-export function policyConnector(undici: UndiciModule, port: PolicyPort, settings: ConnectorSettings): buildConnector.connector {
+export function policyConnector(undici: UndiciModule<unknown>, port: PolicyPort, settings: ConnectorSettings): Connector {
+  const build = undici.buildConnector as (options: Record<string | symbol, unknown>) => Connector;
   const { connect, tunnel, allowH2 } = settings;
   const sessions = new Map<string, Buffer>();
 
@@ -47,7 +42,7 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
     if (opts.protocol !== 'https:') {
       const refusal = judgeCleartext(port, [opts.hostname, servername], Number(opts.port) || undefined);
       if (refusal !== undefined) callback(refusal, null);
-      else undici.buildConnector({ ...connect, allowH2 })(opts, callback);
+      else build({ ...connect, allowH2 })(opts, callback);
       return;
     }
     const plan = planConnection(port, {
@@ -67,9 +62,10 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
     // the 'secureConnect' emit, failures read at destroy). undici writes nothing until the
     // callback says the socket is ready.
     let guarded = false;
-    const onConnected: buildConnector.Callback = (error, socket) => {
-      if (error !== null) {
-        callback(guarded || !plan.inScope ? error : failureToViolation(port, plan, error), null);
+    const onConnected: ConnectorCallback = (error, socket) => {
+      if (error !== null || socket === null) {
+        const failure = error ?? new Error('the connector gave neither a socket nor an error');
+        callback(guarded || !plan.inScope ? failure : failureToViolation(port, plan, failure), null);
         return;
       }
       if (!guarded) {
@@ -85,8 +81,8 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
       }
       callback(null, socket);
     };
-    const connector = undici.buildConnector(connectorOptions(plan.options, allowH2));
-    const connectGuarded = (options: buildConnector.Options): void => {
+    const connector = build(connectorOptions(plan.options, allowH2));
+    const connectGuarded = (options: ConnectorCall): void => {
       const socket: unknown = connector(options, onConnected);
       if (socket instanceof tls.TLSSocket) {
         guardSocket(port, socket, plan, remember);
@@ -114,11 +110,11 @@ export function policyConnector(undici: UndiciModule, port: PolicyPort, settings
 }
 
 /** A plan's options as undici's buildConnector takes them, with the session the plan offers. */
-function connectorOptions(options: TlsOptionsLike, allowH2: boolean): buildConnector.BuildOptions {
+function connectorOptions(options: TlsOptionsLike, allowH2: boolean): Record<string | symbol, unknown> {
   const out: Record<string | symbol, unknown> = { ...options, allowH2, maxCachedSessions: 0 };
   for (const field of PER_CONNECTION) delete out[field];
   if (options.session === undefined) delete out['session'];
-  return out as buildConnector.BuildOptions;
+  return out;
 }
 
 function rememberSession(sessions: Map<string, Buffer>, key: string, session: Buffer): void {

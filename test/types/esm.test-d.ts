@@ -1,6 +1,7 @@
 // ESM consumer ("type": "module" package, module nodenext): resolves the "import" branch of the
 // exports map, dist/esm/*.d.ts. Checked by `npm run test:types` (tsc), never run.
 import { expectTypeOf } from 'expect-type';
+import * as undici from 'undici';
 import {
   assertTlsPolicy,
   checkTlsPolicy,
@@ -49,6 +50,13 @@ createTlsPolicy().on('violation', (v) => expectTypeOf(v).toEqualTypeOf<PolicyVio
 createTlsPolicy().on('secure', (e) => expectTypeOf(e).toEqualTypeOf<SecureConnectionEvent>());
 // The dispatcher is usable as fetch's `dispatcher` (Node's global fetch types).
 void fetch('https://graph.microsoft.com/v1.0/', { dispatcher: createFetchDispatcher() } as RequestInit);
+// With the undici module passed, it is typed as that undici's own Agent: its setGlobalDispatcher,
+// fetch and request take it as they are.
+const typed = createFetchDispatcher({ undici });
+expectTypeOf(typed).toEqualTypeOf<undici.Agent>();
+undici.setGlobalDispatcher(typed);
+void undici.fetch('https://graph.microsoft.com/v1.0/', { dispatcher: typed });
+void undici.request('https://graph.microsoft.com/v1.0/', { dispatcher: typed });
 
 // Things that must not type-check.
 // @ts-expect-error TLS 1.0 is not a floor a policy accepts
