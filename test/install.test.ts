@@ -94,7 +94,7 @@ describe('installTlsPolicy in this process', () => {
   });
 
   it('keep-alive sockets pooled before the install are not reused: the next request reconnects under the policy', async () => {
-    await withServers([{ versions: ['TLSv1.2'] }], async ([server]) => {
+    await withServers([{ versions: ['TLSv1.2'], key: 'rsa' }], async ([server]) => {
       const agent = new https.Agent({ keepAlive: true });
       // A weak suite the strong policy would never negotiate.
       const before = await request(agent, 'graph.microsoft.com', server!.port, { ciphers: 'AES128-SHA' });

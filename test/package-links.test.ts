@@ -27,6 +27,11 @@ describe('the published package', () => {
     assert.deepEqual(broken, []);
   });
 
+  it('ships no private key: the testing kit makes its keys at run time', () => {
+    const withKeys = [...files].filter((f) => /PRIVATE KEY-----/u.test(readFileSync(join(ROOT, f), 'utf8')));
+    assert.deepEqual(withKeys, []);
+  });
+
   it('ships no source maps and no declaration maps', () => {
     assert.deepEqual(
       [...files].filter((f) => f.endsWith('.map')),

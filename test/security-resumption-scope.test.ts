@@ -109,6 +109,7 @@ for (const legacy of LEGACY) {
           versions: legacy.versions,
           hostnames: ['m365-alias.example.test'],
           certificate: 'microsoft365',
+          key: 'rsa', // the TLS 1.2 case offers a static-RSA suite
         });
         try {
           await run(server, `https://${host}:${server.port}/v1.0/me`);

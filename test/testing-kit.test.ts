@@ -3,11 +3,14 @@ import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createHttpsAgent, isTlsPolicyError } from '../src/index.js';
 import {
   expectNegotiated,
   expectRefused,
   findTlsPolicyError,
+  issueTestCertificate,
   startDowngradeProxy,
   startTlsServer,
   TESTING_CA,
@@ -87,10 +90,14 @@ describe('testing kit: startTlsServer', () => {
     }
   });
 
-  it('refuses names its certificates do not cover, and bad versions, with ERR_TLS_POLICY_INVALID_OPTION', async () => {
+  it('refuses a standard certificate that does not cover the names, and bad versions, with ERR_TLS_POLICY_INVALID_OPTION', async () => {
     await assert.rejects(
-      startTlsServer({ hostnames: ['a.b.sharepoint.com'] }),
+      startTlsServer({ hostnames: ['a.b.sharepoint.com'], certificate: 'microsoft365' }),
       (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.hostnames must be names covered'),
+    );
+    await assert.rejects(
+      startTlsServer({ key: 'dsa' as never }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.key must be'),
     );
     await assert.rejects(
       startTlsServer({ versions: ['SSLv3' as never] }),
@@ -148,5 +155,63 @@ describe('testing kit: assertions', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('testing kit: certificates made at run time', () => {
+  for (const key of ['ec', 'rsa'] as const) {
+    it(`poses as any names and IP addresses (${key} key), verified for real at TLS 1.0 to 1.3`, async () => {
+      const server = await startTlsServer({
+        hostnames: ['mail.contoso.com', '10.0.0.5', '::1'],
+        versions: ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'],
+        key,
+      });
+      try {
+        for (const version of ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const) {
+          for (const name of ['mail.contoso.com', '10.0.0.5', '::1']) {
+            const protocol = await new Promise<string | null>((resolve, reject) => {
+              const socket = tls.connect(
+                {
+                  host: '127.0.0.1',
+                  port: server.port,
+                  ca: server.ca,
+                  minVersion: version,
+                  maxVersion: version,
+                  ciphers: 'DEFAULT:@SECLEVEL=0',
+                  ...(isIP(name) === 0 ? { servername: name } : {}),
+                  // The address the certificate must name (the connection itself is to loopback).
+                  checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+                },
+                () => {
+                  resolve(socket.authorized ? socket.getProtocol() : null);
+                  socket.destroy();
+                },
+              );
+              socket.on('error', reject);
+            });
+            assert.equal(protocol, version, `${name} at ${version}`);
+          }
+        }
+        const unnamed = await new Promise<string>((resolve) => {
+          const socket = tls.connect({ host: '127.0.0.1', port: server.port, ca: server.ca, servername: 'graph.microsoft.com' }, () =>
+            resolve('connected'),
+          );
+          socket.on('error', (e: Error & { code?: string }) => resolve(e.code ?? 'ERROR'));
+        });
+        assert.equal(unnamed, 'ERR_TLS_CERT_ALTNAME_INVALID', 'a name it was not made for fails verification');
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it('the CA is made in this process: a certificate signed by it verifies, one made elsewhere does not', () => {
+    const ca = new X509Certificate(TESTING_CA);
+    assert.ok(ca.ca);
+    assert.match(ca.subject, /testing CA/u);
+    const leaf = new X509Certificate(issueTestCertificate(['a.b.c.example']).cert);
+    assert.ok(leaf.verify(ca.publicKey));
+    assert.equal(leaf.checkHost('a.b.c.example'), 'a.b.c.example');
+    assert.equal(issueTestCertificate(['a.b.c.example']), issueTestCertificate(['a.b.c.example']), 'made once per process');
   });
 });

@@ -11,5 +11,14 @@ export {
   type DowngradeProxyOptions,
 } from './downgrade-proxy.js';
 export { expectNegotiated, expectRefused, findTlsPolicyError, type NegotiatedSource } from './assertions.js';
-export { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
+export {
+  issueTestCertificate,
+  MICROSOFT_365_LEAF,
+  MICROSOFT_365_NAMES,
+  OTHER_LEAF,
+  OTHER_NAMES,
+  TESTING_CA,
+  type TestCertificate,
+  type TestKeyType,
+} from './certificates.js';
 export { assertTlsPolicy, checkTlsPolicy } from '../tls-policy.js';

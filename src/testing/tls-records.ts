@@ -11,6 +11,7 @@ const SUPPORTED_VERSIONS = 43;
 const TLS13 = 0x0304;
 const TLS_FALLBACK_SCSV = 0x5600;
 const ECDHE_RSA_AES128_SHA = 0xc013;
+const ECDHE_ECDSA_AES128_SHA = 0xc009;
 
 interface ClientHelloLayout {
   cipherSuitesAt: number;
@@ -65,12 +66,13 @@ export function stripTls13(record: Buffer): Buffer | undefined {
 }
 
 /**
- * Presents a TLS 1.1 ClientHello: legacy_version 0x0302, no supported_versions, and a TLS 1.1
- * suite (ECDHE-RSA-AES128-SHA) added, so that a server that still speaks TLS 1.1 answers with
- * it rather than failing for want of a suite.
+ * Presents a TLS 1.1 ClientHello: legacy_version 0x0302, no supported_versions, and TLS 1.1
+ * suites (ECDHE-RSA-AES128-SHA, ECDHE-ECDSA-AES128-SHA: for an RSA or an EC certificate) added,
+ * so that a server that still speaks TLS 1.1 answers with one rather than failing for want of a suite.
  */
 export function forceTls11(record: Buffer): Buffer | undefined {
-  const withSuite = appendCipherSuite(record, ECDHE_RSA_AES128_SHA);
+  const withRsa = appendCipherSuite(record, ECDHE_RSA_AES128_SHA);
+  const withSuite = withRsa && appendCipherSuite(withRsa, ECDHE_ECDSA_AES128_SHA);
   const layout = withSuite && clientHelloLayout(withSuite);
   if (withSuite === undefined || layout === undefined) return undefined;
   const ext = findExtension(withSuite, layout, SUPPORTED_VERSIONS);

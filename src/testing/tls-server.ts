@@ -6,7 +6,7 @@ import type * as tls from 'node:tls';
 import { invalidOption } from '../policy/errors.js';
 import { createTlsPolicy } from '../tls-policy.js';
 import { normalizeHost } from '../policy/host-names.js';
-import { MICROSOFT_365_LEAF, OTHER_LEAF, TESTING_CA } from './certificates.js';
+import { issueTestCertificate, MICROSOFT_365_NAMES, OTHER_NAMES, TESTING_CA, type TestKeyType } from './certificates.js';
 import { listenOnLoopback, track } from './loopback.js';
 
 export type TlsVersionName = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -15,17 +15,28 @@ const ORDER: readonly TlsVersionName[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.
 export interface TestTlsServerOptions {
   /** The versions the server accepts (lowest to highest is used). Default: TLS 1.2 and 1.3. */
   versions?: readonly TlsVersionName[];
-  /** The names it poses as. Default `['graph.microsoft.com']`. Must be covered by the test certificates. */
+  /**
+   * The names (and IP addresses) it poses as. Default `['graph.microsoft.com']`. Any names: a
+   * certificate is made for them when the standard ones do not cover them.
+   */
   hostnames?: readonly string[];
   /** TLS 1.2-and-below suites it offers (OpenSSL syntax). Default: anything, legacy included. */
   ciphers?: string;
   /** Answers requests. Default: `200 ok <protocol>`. */
   handler?: (req: IncomingMessage, res: ServerResponse) => void;
   /**
-   * Which test certificate to present. Default: `'microsoft365'` when any hostname is a
-   * Microsoft 365 name, else `'other'` (a certificate that names no Microsoft 365 host).
+   * Which test certificate to present: `'microsoft365'` (every Microsoft 365 pattern), `'other'`
+   * (no Microsoft 365 name), or `'exact'` (made for `hostnames` only). Default: `'microsoft365'`
+   * when any hostname is a Microsoft 365 name, else `'other'`, and `'exact'` when that one does
+   * not cover every hostname.
    */
-  certificate?: 'microsoft365' | 'other';
+  certificate?: 'microsoft365' | 'other' | 'exact';
+  /**
+   * The certificate's key: `'ec'` (fast) or `'rsa'` (RSA 2048, needed for RSA key-exchange suites
+   * such as `AES128-SHA`; made once per process, in about a second). Default: `'rsa'` when
+   * `ciphers` is given (custom suites are most often legacy RSA ones), else `'ec'`.
+   */
+  key?: TestKeyType;
 }
 
 /** One request the server answered. */
@@ -70,19 +81,19 @@ export async function startTlsServer(options: TestTlsServerOptions = {}): Promis
     if (n.kind === 'unknown') throw invalidOption('options.hostnames', 'host names', h);
     return n.name;
   });
-  const certificate = options.certificate ?? (hostnames.some((h) => createTlsPolicy().appliesTo(h)) ? 'microsoft365' : 'other');
-  const leaf = certificate === 'microsoft365' ? MICROSOFT_365_LEAF : OTHER_LEAF;
-  const x509 = new (await import('node:crypto')).X509Certificate(leaf.cert);
-  for (const h of hostnames) {
-    const covered = isIP(h) === 0 ? x509.checkHost(h) !== undefined : x509.checkIP(h) !== undefined;
-    if (!covered) {
-      throw invalidOption(
-        'options.hostnames',
-        `names covered by the '${certificate}' test certificate (see TESTING_HOSTNAMES in the docs)`,
-        h,
-      );
-    }
+  if (options.key !== undefined && options.key !== 'ec' && options.key !== 'rsa')
+    throw invalidOption('options.key', "'ec' or 'rsa'", options.key);
+  if (options.certificate !== undefined && !['microsoft365', 'other', 'exact'].includes(options.certificate)) {
+    throw invalidOption('options.certificate', "'microsoft365', 'other' or 'exact'", options.certificate);
   }
+  const standard = hostnames.some((h) => createTlsPolicy().appliesTo(h)) ? MICROSOFT_365_NAMES : OTHER_NAMES;
+  const chosen = options.certificate ?? (hostnames.every((h) => covers(standard, h)) ? undefined : 'exact');
+  const certNames =
+    chosen === 'exact' ? hostnames : chosen === 'microsoft365' ? MICROSOFT_365_NAMES : chosen === 'other' ? OTHER_NAMES : standard;
+  const uncovered = hostnames.find((h) => !covers(certNames, h));
+  if (uncovered !== undefined)
+    throw invalidOption('options.hostnames', `names covered by the '${chosen}' test certificate (or certificate: 'exact')`, uncovered);
+  const leaf = issueTestCertificate(certNames, options.key ?? (options.ciphers === undefined ? 'ec' : 'rsa'));
 
   const state = { connections: 0, bytesReceived: 0, requests: [] as RecordedRequest[] };
   const sockets = new Set<Socket>();
@@ -141,4 +152,13 @@ export async function startTlsServer(options: TestTlsServerOptions = {}): Promis
       return listening.close();
     },
   };
+}
+
+/** Does a certificate for these names cover this host (a `*.x` name covers one label under x)? */
+function covers(names: readonly string[], given: string): boolean {
+  const host = given.startsWith('[') && given.endsWith(']') ? given.slice(1, -1) : given;
+  if (isIP(host) !== 0) return names.includes(host) || names.includes(given);
+  return names.some(
+    (n) => n === host || (n.startsWith('*.') && host.endsWith(n.slice(1)) && !host.slice(0, -(n.length - 1)).includes('.')),
+  );
 }

@@ -1,4 +1,4 @@
-// The test certificates are the testing kit's (src/testing/certificates.ts): a throw-away CA
+// The test certificates are the testing kit's (src/testing/certificates.ts): a CA made in
 // and two leaves valid for 100 years. "m365" names every Microsoft 365 pattern and
 // m365-alias.example.test; "other" names only example.test names, localhost and loopback IPs.
 // Clients trust the CA explicitly: no test turns verification off.

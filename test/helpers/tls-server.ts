@@ -9,6 +9,8 @@ export interface ServerOptions {
   /** 'm365' (default) names Microsoft 365 hosts; 'other' names none. */
   cert?: 'm365' | 'other';
   ciphers?: string;
+  /** The certificate key: 'ec' (default) or 'rsa' (for RSA key-exchange suites such as AES128-SHA). */
+  key?: 'ec' | 'rsa';
   /** Answers requests instead of the default `ok <protocol>`; gets the request body. */
   handler?: (req: IncomingMessage, res: ServerResponse, body: string) => void;
 }
@@ -29,6 +31,7 @@ export async function startTlsServer(options: ServerOptions): Promise<TestServer
     certificate: options.cert === 'other' ? 'other' : 'microsoft365',
     hostnames: options.cert === 'other' ? ['api.example.test'] : ['graph.microsoft.com'],
     ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
+    ...(options.key === undefined ? {} : { key: options.key }),
     ...(handler === undefined
       ? {}
       : {
