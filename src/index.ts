@@ -19,6 +19,7 @@ export { assertTlsPolicy, checkTlsPolicy, createTlsPolicy, isTlsPolicy, TlsPolic
 export type { TlsPolicyOptions } from './policy/options.js';
 export type { CheckTarget } from './engine/checker.js';
 export { TlsPolicyError, isTlsPolicyError } from './policy/errors.js';
+export { isTlsPolicyWarning, type TlsPolicyWarning } from './observe/warnings.js';
 export { installTlsPolicy, installedTlsPolicy } from './process/install.js';
 export { auditRuntime, type RuntimeFinding } from './process/runtime-audit.js';
 export {

@@ -72,7 +72,7 @@ describe('audible by default: process warnings', () => {
       app(
         '',
         1,
-        "process.on('warning', (w) => { if (w.name === 'TlsPolicyWarning') console.error('seen ' + w.code + ' ' + w.violation.kind + ' ' + w.violation.host); });",
+        "const { isTlsPolicyWarning } = await import(process.env.PKG); process.on('warning', (w) => { if (isTlsPolicyWarning(w)) console.error('seen ' + w.code + ' ' + w.violation.kind + ' ' + w.violation.host); });",
       ),
     );
     assert.match(r.stderr, /seen ERR_TLS_POLICY_VERSION legacy-server graph\.microsoft\.com/u);

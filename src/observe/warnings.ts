@@ -13,6 +13,11 @@ export interface TlsPolicyWarning extends Error {
   readonly suppressed?: number;
 }
 
+/** Is this process warning one of this package's (from any copy of it)? A type guard for `process.on('warning')`. */
+export function isTlsPolicyWarning(value: unknown): value is TlsPolicyWarning {
+  return value instanceof Error && value.name === 'TlsPolicyWarning' && typeof (value as { code?: unknown }).code === 'string';
+}
+
 function warn(message: string, code: string, extra: Partial<TlsPolicyWarning>, atExit = false): void {
   const warning = Object.assign(new Error(message), { name: 'TlsPolicyWarning', code, ...extra });
   // Node's own switches apply: --no-warnings, NODE_NO_WARNINGS=1, process.on('warning'). At
