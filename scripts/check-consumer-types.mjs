@@ -2,7 +2,8 @@
 // and the TypeScript this repository builds with; module resolution nodenext, node16, bundler
 // (module esnext and preserve) and node10 (TypeScript 5 only: 7 removed it); ESM and CommonJS
 // consumers; undici 6 and 7; @types/node 20, 22 and 24; npm's hoisted node_modules and an
-// isolated (pnpm-style, `--install-strategy=linked`) one. Run by .ci/run after the tests:
+// isolated (pnpm-style, `--install-strategy=linked`) one; and every doc snippet under each
+// module setting with both compilers (scripts/check-doc-snippets.mjs). Run by .ci/run:
 //   node scripts/check-consumer-types.mjs
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,21 @@ try {
         ],
         dir,
       );
+      if (types === '20' && layout === 'hoisted') {
+        // Every doc snippet too, under each module setting, with both compilers.
+        for (const ts of ['ts5', 'ts7']) {
+          checks += 1;
+          try {
+            run(
+              process.execPath,
+              [join(root, 'scripts', 'check-doc-snippets.mjs'), '--tsc', join(dir, 'node_modules', ts, 'bin', 'tsc')],
+              root,
+            );
+          } catch (error) {
+            failures.push(`doc snippets, ${ts}:\n${String(error.stdout ?? '') + String(error.stderr ?? '')}`);
+          }
+        }
+      }
       for (const undici of ['undici', 'undici6']) {
         const sub = join(dir, undici);
         mkdirSync(sub);

@@ -7,7 +7,7 @@
 // Run after `npm run build`: node scripts/check-doc-snippets.mjs
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'build', 'doc-snippets');
@@ -92,32 +92,44 @@ for (const doc of docs) {
     files.push(name);
   }
 }
-writeFileSync(
-  join(out, 'tsconfig.json'),
-  JSON.stringify({
-    compilerOptions: {
-      target: 'es2022',
-      // Node's own globals (fetch with its dispatcher), not a browser's.
-      lib: ['es2023'],
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
-      strict: false,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-      typeRoots: [join(root, 'node_modules', '@types')],
-    },
-    files: ['prelude.d.ts', 'vitest.d.ts', ...files],
-  }),
-);
-try {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(out, 'tsconfig.json')], {
-    cwd: out,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-  });
-} catch (error) {
-  console.error(`doc snippets: type errors\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+// nodenext by default (npm test); with `--tsc <path>`, every module setting a snippet can be
+// read under, with that compiler (check-consumer-types.mjs runs it with TypeScript 5 and 7).
+const CONFIGS = {
+  nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
+  node16: { module: 'node16', moduleResolution: 'node16' },
+  preserve: { module: 'preserve', moduleResolution: 'bundler' },
+};
+const at = process.argv.indexOf('--tsc');
+const tsc = at === -1 ? join(root, 'node_modules', 'typescript', 'bin', 'tsc') : process.argv[at + 1];
+const configs = at === -1 ? ['nodenext'] : Object.keys(CONFIGS);
+const failures = [];
+for (const config of configs) {
+  const tsconfig = join(out, `tsconfig.${config}.json`);
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        // Node's own globals (fetch with its dispatcher), not a browser's.
+        lib: ['es2023'],
+        ...CONFIGS[config],
+        strict: false,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      files: ['prelude.d.ts', 'vitest.d.ts', ...files],
+    }),
+  );
+  try {
+    execFileSync(process.execPath, [tsc, '-p', tsconfig], { cwd: out, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (error) {
+    failures.push(`${config}:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+  }
+}
+if (failures.length > 0) {
+  console.error(`doc snippets: type errors\n${failures.join('\n')}`);
   process.exit(1);
 }
-console.log(`doc snippets: ${files.length} type-check (${basename(out)})`);
+console.log(`doc snippets: ${files.length} type-check (${configs.join(', ')}; ${basename(dirname(dirname(tsc)))})`);
