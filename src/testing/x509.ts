@@ -15,7 +15,13 @@ function length(n: number): Buffer {
 
 const sequence = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
-const integer = (bytes: Buffer): Buffer => tlv(0x02, (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/** A non-negative INTEGER in its minimal (DER) form: no leading zero bytes but the one a high bit needs. */
+function integer(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, (minimal[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
+}
 const boolean = (value: boolean): Buffer => tlv(0x01, Buffer.from([value ? 0xff : 0]));
 const octets = (bytes: Buffer): Buffer => tlv(0x04, bytes);
 const bits = (bytes: Buffer, unused = 0): Buffer => tlv(0x03, Buffer.concat([Buffer.from([unused]), bytes]));
@@ -102,7 +108,9 @@ export function issueCertificate(r: CertificateRequest): string {
     ...(r.names !== undefined && r.names.length > 0 ? [extension('2.5.29.17', false, altNames(r.names))] : []),
   ];
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // positive
+  // Positive and 16 bytes long: OpenSSL 3.5 rejects a non-minimal INTEGER, which a random
+  // leading zero byte would otherwise make one time in 256.
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))), // v3
     integer(serial),
