@@ -154,6 +154,33 @@ for (const [label, port] of [
     }),
   );
 }
+// A client per request (a new axios instance per tenant or job): each request a new agent.
+// The policy agent resumes from the process-wide session store on a shared hardened context;
+// the plain agent pays a full handshake on a new context every time.
+for (const [label, port] of [
+  ['TLS 1.3', info.tls13],
+  ['TLS 1.2', info.tls12],
+]) {
+  const perRequest = (makeAgent) => ({
+    send: async () => {
+      const agent = makeAgent();
+      try {
+        return await get(agent, port);
+      } finally {
+        agent.destroy();
+      }
+    },
+    close: async () => {},
+  });
+  results.throughput.push(
+    await sideBySide(`https new agent per request, ${label}`, {
+      n: 300,
+      concurrency: 4,
+      baseline: () => perRequest(() => new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' })),
+      policy: () => perRequest(() => createHttpsAgent({ keepAlive: false })),
+    }),
+  );
+}
 results.throughput.push(
   await sideBySide('fetch keep-alive, TLS 1.3', {
     n: 2000,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as tls from 'node:tls';
 import { checkTarget, type CheckTarget } from './engine/checker.js';
-import { SecureContextCache } from './engine/context-cache.js';
+import { processContexts } from './engine/context-cache.js';
 import { planConnection, portableOptions } from './engine/plan.js';
 import { attachPort, hasPort, type PolicyPort } from './engine/port.js';
 import { guardSocket } from './engine/socket-guard.js';
@@ -36,7 +36,7 @@ export class TlsPolicy extends EventEmitter<TlsPolicyEvents> {
     super();
     this.#config = resolvePolicyOptions(options);
     this.#sink = new PolicySink(this, this.#config);
-    this.#port = attachPort(this, { config: this.#config, contexts: new SecureContextCache(), sink: this.#sink });
+    this.#port = attachPort(this, { config: this.#config, contexts: processContexts(), sink: this.#sink });
   }
 
   /**

@@ -28,6 +28,8 @@ describe('npm run bench', () => {
         'https keep-alive, TLS 1.2',
         'https new connection per request, TLS 1.3',
         'https new connection per request, TLS 1.2',
+        'https new agent per request, TLS 1.3',
+        'https new agent per request, TLS 1.2',
         'fetch keep-alive, TLS 1.3',
         'installed policy vs none, https.get, TLS 1.3',
       ],
@@ -35,7 +37,10 @@ describe('npm run bench', () => {
     for (const t of doc.throughput) assert.ok(t.baseline > 0 && t.policy > 0 && t.ratio > 0, t.scenario);
     assert.equal(Object.keys(doc.micro).length, 5);
     // Not timing: facts that must hold however fast the machine is.
-    assert.equal(doc.resumption.policy, doc.resumption.baseline, 'session resumption as good as the baseline');
+    // Resumption works at all (not 0 === 0), and the policy resumes at least as often as the
+    // baseline (more: the process-wide session store serves even a new agent's first connection).
+    assert.ok(doc.resumption.baseline > 0.9, `baseline resumption ${doc.resumption.baseline}`);
+    assert.ok(doc.resumption.policy >= doc.resumption.baseline, 'session resumption at least as good as the baseline');
     assert.equal(doc.reuse.policy, doc.reuse.baseline, 'keep-alive reuse as good as the baseline');
     assert.equal(doc.memory.policy.handles, 0);
     assert.ok(doc.importMs > 0);

@@ -29,7 +29,7 @@ const CONTEXT_FIELDS = [
   'allowPartialTrustChain',
 ] as const;
 
-const MAX_CONTEXTS = 64;
+const MAX_CONTEXTS = 256;
 const objectIds = new WeakMap<object, number>();
 const stringIds = new Map<string, number>();
 const MAX_STRING_IDS = 4096;
@@ -84,6 +84,13 @@ function keyOf(options: TlsOptionsLike): string {
  * connection; the policy's options are fixed per agent, so it can build each context once.
  * Bounded: past MAX_CONTEXTS distinct sets, the oldest is dropped.
  */
+/** The process-wide cache, shared by every policy (and every copy of this package of the same protocol). */
+export function processContexts(): SecureContextCache {
+  const state = sharedState();
+  state.contexts ??= new SecureContextCache();
+  return state.contexts as SecureContextCache;
+}
+
 export class SecureContextCache {
   readonly #contexts = new Map<string, tls.SecureContext>();
 

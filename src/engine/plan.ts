@@ -4,6 +4,7 @@ import { hardenTlsOptions, plannedIdentity, type TlsOptionsLike, weakeningOption
 import { actionFor, makeViolation, policyError, type ViolationContext } from '../policy/violations.js';
 import { isPort, type PolicyPort } from './port.js';
 import { brandOf, KEYS, sharedState } from './registry.js';
+import { sessionKey as sessionKeyOf, storedSession } from './session-store.js';
 import { recordOf, type SessionRecord } from './sessions.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ConnectionPlan {
   readonly options: TlsOptionsLike;
   /** What was known when the session these options offer was issued (none offered: undefined). */
   readonly resumes?: SessionRecord | undefined;
+  /** Where the sessions of this (hardened) connection are kept in the process-wide store. */
+  readonly sessionKey?: string | undefined;
   /** The name the certificate must be verified for (the in-scope one the policy puts back, where an escape was overridden). */
   readonly identity: string | undefined;
   /** Set when the connection must not be attempted at all (`insecureOptions: 'refuse'`). */
@@ -67,10 +70,17 @@ export function planConnection(port: PolicyPort, given: TlsOptionsLike): Connect
     if (action === 'blocked') return { inScope, hardened: false, ctx, options, identity, refused: policyError([v]) };
   }
   if (config.mode !== 'enforce') return { inScope, hardened: false, ctx, options: marked, resumes, identity };
-  const hardened: TlsOptionsLike = { ...hardenTlsOptions(options, config), session, [KEYS.guardedBy]: port };
+  const hardened: TlsOptionsLike = { ...hardenTlsOptions(options, config), [KEYS.guardedBy]: port };
   // Reuse one hardened SecureContext instead of letting tls.connect build one per connection.
   hardened.secureContext = port.contexts.get(hardened);
-  return { inScope, hardened: true, ctx, options: hardened, resumes, identity };
+  // No session from the client: the process-wide store may hold one for exactly this context,
+  // identity check, name, host and port (a new agent per request still resumes). It passes
+  // the same record check as any other.
+  const sessionKey = sessionKeyOf(hardened);
+  const stored = options.session === undefined ? storedSession(sessionKey) : undefined;
+  const storedResumes = stored === undefined ? undefined : recordOf(stored, identity, { port, inScope });
+  hardened.session = storedResumes === undefined ? session : stored;
+  return { inScope, hardened: true, ctx, options: hardened, resumes: storedResumes ?? resumes, identity, sessionKey };
 }
 
 /**

@@ -55,6 +55,13 @@ export interface SharedState {
   readonly policyContexts: WeakSet<object>;
   /** The process-wide installation (process/install.ts), if any. */
   installation: unknown;
+  /** Hardened SecureContexts, one per distinct set of options, for every policy (engine/context-cache.ts). */
+  contexts: unknown;
+  /** TLS sessions of hardened connections, by context, identity check, name, host and port (engine/session-store.ts). */
+  readonly sessionStore: Map<string, Buffer>;
+  /** Ids of objects that key the session store (contexts, identity-check functions). */
+  readonly objectIds: WeakMap<object, number>;
+  nextObjectId: number;
 }
 
 /** The shared state; throws ERR_TLS_POLICY_INCOMPATIBLE_COPY when another protocol holds it. */
@@ -74,6 +81,10 @@ export function sharedState(): SharedState {
     ports: new WeakSet(),
     policyContexts: new WeakSet(),
     installation: undefined,
+    contexts: undefined,
+    sessionStore: new Map(),
+    objectIds: new WeakMap(),
+    nextObjectId: 1,
   };
   // Not enumerable and not writable: nothing should replace it, and a copy that does not speak
   // this protocol must find it and stop rather than overwrite it.

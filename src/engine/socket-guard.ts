@@ -3,6 +3,7 @@ import type { ConnectionPlan } from './plan.js';
 import { weakerIn } from '../policy/compare.js';
 import type { PolicyPort } from './port.js';
 import { sharedState } from './registry.js';
+import { storeSession } from './session-store.js';
 import { SessionWatch } from './sessions.js';
 import { failureToViolation, judgeHandshake } from './verdict.js';
 
@@ -35,7 +36,11 @@ export function watchedFor(socket: object, port: PolicyPort): boolean {
  */
 export function guardSocket(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan, onSession?: (session: Buffer) => void): void {
   markWatched(socket, port);
-  const sessions = new SessionWatch(socket, onSession);
+  const key = plan.sessionKey;
+  const sessions = new SessionWatch(socket, (session) => {
+    onSession?.(session);
+    if (key !== undefined) storeSession(key, session);
+  });
   // Corked in report mode too: writes queued before the handshake would otherwise fail as a
   // bare `write EPROTO`, hiding the OpenSSL code that tells a legacy server from an attack.
   socket.cork();
