@@ -47,6 +47,8 @@ export function hookRequests(current: () => PolicyPort | undefined): () => void 
     // the tunnel (and tls.connect) later; the CONNECT itself names the origin in the clear by design.
     if (port !== undefined && err === undefined && socket !== undefined && socket !== null && this.method !== 'CONNECT') {
       const cleartext = !(socket instanceof tls.TLSSocket);
+      // The common case, first and cheap: a TLS socket this policy (or a stricter one) watched.
+      if (!cleartext && watchedFor(socket, port)) return originalOnSocket.call(this, socket, err);
       const refusal = judgeRequestSocket(port, socket, {
         host: this.host,
         alsoFor: [hostHeader(this.getHeader('host')), absoluteHost(this.path)],
