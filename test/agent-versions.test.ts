@@ -119,8 +119,10 @@ describe('https agent against servers of each TLS version', () => {
         const events = recordEvents(policy);
         const agent = createHttpsAgent({ policy, keepAlive: false });
         const first = await request(agent, 'graph.microsoft.com', server!.port);
-        // TLS 1.3 tickets arrive after the handshake; give the agent a moment to cache one.
-        await new Promise((r) => setTimeout(r, 20));
+        // TLS 1.3 tickets arrive after the handshake: wait until the agent has cached one (Node's
+        // https.Agent keeps them in _sessionCache), not for a fixed time.
+        const cache = (agent as unknown as { _sessionCache?: { list?: unknown[] } })._sessionCache;
+        for (let waited = 0; (cache?.list?.length ?? 1) === 0 && waited < 2000; waited += 5) await new Promise((r) => setTimeout(r, 5));
         const second = await request(agent, 'graph.microsoft.com', server!.port);
         assert.equal(first.sessionReused, false);
         assert.equal(second.sessionReused, true);
