@@ -32,5 +32,13 @@ const warm = heap();
 await run(Math.round(9000 * scale));
 const after = heap();
 const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap').length;
-process.stdout.write(JSON.stringify({ heapUsed: after, growth: after - warm, handles }));
+// Bytes per idle keep-alive socket: open many sockets at once (concurrent requests), let them go
+// idle in the pool, and divide the heap they hold by their number. Sessions are resumed from the
+// same cache entry, so this is the per-socket cost, not the per-session cost.
+const idleBefore = heap();
+await Promise.all(Array.from({ length: Math.max(20, Math.round(400 * scale)) }, get));
+const idleSockets = Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+const idleAfter = heap();
+const bytesPerIdleSocket = idleSockets > 0 ? Math.round((idleAfter - idleBefore) / idleSockets) : null;
+process.stdout.write(JSON.stringify({ heapUsed: after, growth: after - warm, handles, idleSockets, bytesPerIdleSocket }));
 agent.destroy();

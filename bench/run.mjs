@@ -291,6 +291,9 @@ results.throughput.push(
   log(
     `heap after 10,000 requests (after GC): baseline ${(m.baseline.heapUsed / 1e6).toFixed(1)} MB, policy ${(m.policy.heapUsed / 1e6).toFixed(1)} MB; growth from 1,000 to 10,000: baseline ${(m.baseline.growth / 1e6).toFixed(2)} MB, policy ${(m.policy.growth / 1e6).toFixed(2)} MB; open handles: baseline ${m.baseline.handles}, policy ${m.policy.handles}`,
   );
+  log(
+    `heap per idle keep-alive socket (TLS 1.3): baseline ${m.baseline.bytesPerIdleSocket} B (${m.baseline.idleSockets} sockets), policy ${m.policy.bytesPerIdleSocket} B (${m.policy.idleSockets} sockets)`,
+  );
 }
 
 // Time to import the main entry (fresh process each time).
