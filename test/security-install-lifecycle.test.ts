@@ -4,6 +4,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Agent as UndiciAgent } from 'undici';
 import { createTlsPolicy, installTlsPolicy, installedTlsPolicy, isTlsPolicyError, type TlsPolicy } from '../src/index.js';
 import { findTlsPolicyError, startTlsServer, TESTING_CA, type TestTlsServer } from '../src/testing/index.js';
+import { request } from './helpers/client.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
 
@@ -21,28 +22,13 @@ interface Outcome {
 }
 
 /** A request through a plain agent, as any library would make it, with options that allow TLS 1.0. */
-function get(server: TestTlsServer, agent: https.Agent, options: https.RequestOptions = LEGACY): Promise<Outcome> {
-  return new Promise((resolve) => {
-    https
-      .get(
-        {
-          host: 'graph.microsoft.com',
-          port: server.port,
-          path: '/v1.0/me',
-          agent,
-          lookup,
-          ca: TESTING_CA,
-          headers: { authorization: TOKEN },
-          ...options,
-        },
-        (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c));
-          res.on('end', () => resolve({ body }));
-        },
-      )
-      .on('error', (error: Error & { code?: string }) => resolve({ code: error.code, policyCode: findTlsPolicyError(error)?.code }));
+async function get(server: TestTlsServer, agent: https.Agent, options: https.RequestOptions = LEGACY): Promise<Outcome> {
+  const outcome = await request(agent, 'graph.microsoft.com', server.port, {
+    path: '/v1.0/me',
+    headers: { authorization: TOKEN },
+    ...options,
   });
+  return outcome.ok ? { body: outcome.body } : { code: outcome.error?.code, policyCode: findTlsPolicyError(outcome.error)?.code };
 }
 
 const networkViolations = (events: ReturnType<typeof recordEvents>) => events.violations.filter((v) => v.kind !== 'weak-runtime');

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import * as https from 'node:https';
 import { describe, it } from 'node:test';
 import { createHttpsAgent, createTlsPolicy, installTlsPolicy, installedTlsPolicy } from '../src/index.js';
-import { findTlsPolicyError, startTlsServer, TESTING_CA } from '../src/testing/index.js';
-import { lookup } from './helpers/fixtures.js';
+import { findTlsPolicyError, startTlsServer } from '../src/testing/index.js';
+import { request } from './helpers/client.js';
 
 // Class: prototype pollution. The options resolver rejects unknown *own* keys, but reads
 // each option with a plain property access, so a value inherited from Object.prototype (put
@@ -57,27 +56,11 @@ describe('security: Object.prototype pollution does not configure the policy', (
     const violations: string[][] = [];
     agent.policy.on('violation', (v) => violations.push([v.kind, v.action ?? '']));
     try {
-      const outcome = await new Promise<{ body?: string; error?: unknown }>((resolve) => {
-        https
-          .get(
-            {
-              host: 'graph.microsoft.com',
-              port: server.port,
-              path: '/v1.0/me',
-              agent,
-              lookup,
-              ca: TESTING_CA,
-              minVersion: 'TLSv1',
-              ciphers: 'DEFAULT:@SECLEVEL=0',
-              headers: { authorization: 'Bearer pollution-test-token' },
-            },
-            (res) => {
-              let body = '';
-              res.on('data', (c: Buffer) => (body += c));
-              res.on('end', () => resolve({ body }));
-            },
-          )
-          .on('error', (error) => resolve({ error }));
+      const outcome = await request(agent, 'graph.microsoft.com', server.port, {
+        path: '/v1.0/me',
+        minVersion: 'TLSv1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+        headers: { authorization: 'Bearer pollution-test-token' },
       });
       assert.equal(
         outcome.body,

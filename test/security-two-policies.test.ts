@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import * as https from 'node:https';
 import type * as tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -11,6 +10,7 @@ import {
   type TlsPolicyOptions,
 } from '../src/index.js';
 import { startTlsServer, TESTING_CA, type TestTlsServer } from '../src/testing/index.js';
+import { request } from './helpers/client.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
 
@@ -34,26 +34,9 @@ const CLIENTS: Record<string, Client> = {
   'createHttpsAgent of another policy': async (policy) => {
     const agent = createHttpsAgent({ policy, keepAlive: false });
     try {
-      return await new Promise<string>((resolve, reject) => {
-        https
-          .get(
-            {
-              host: 'graph.microsoft.com',
-              port: server.port,
-              path: '/v1.0/me',
-              agent,
-              lookup,
-              ca: TESTING_CA,
-              headers: { authorization: TOKEN },
-            },
-            (res) => {
-              let body = '';
-              res.on('data', (c: Buffer) => (body += c));
-              res.on('end', () => resolve(body));
-            },
-          )
-          .on('error', reject);
-      });
+      const outcome = await request(agent, 'graph.microsoft.com', server.port, { path: '/v1.0/me', headers: { authorization: TOKEN } });
+      if (!outcome.ok) throw outcome.error;
+      return outcome.body ?? '';
     } finally {
       agent.destroy();
     }

@@ -1,5 +1,5 @@
-// The test certificates are the testing kit's (src/testing/certificates.ts): a CA made in
-// and two leaves valid for 100 years. "m365" names every Microsoft 365 pattern and
+// The test certificates are the testing kit's (src/testing/certificates.ts): a CA made at run
+// time in each process, and two leaves signed by it. "m365" names every Microsoft 365 pattern and
 // m365-alias.example.test; "other" names only example.test names, localhost and loopback IPs.
 // Clients trust the CA explicitly: no test turns verification off.
 import type { LookupFunction } from 'node:net';
