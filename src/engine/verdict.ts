@@ -52,7 +52,10 @@ function verifyHandshake(
   // A resumed handshake shows no certificate: its scope is the one recorded when the session was issued.
   const inScope = plan.inScope || (plan.resumes !== undefined && resumed ? plan.resumes.inScope : certificateInScope(socket, config));
   if (!inScope) {
-    keepSessions(port, socket, plan, sessions, false);
+    keepSessions(port, plan, sessions, {
+      inScope: false,
+      identity: resumed ? plan.resumes?.identity : verifiedName(socket, plan.identity),
+    });
     return undefined;
   }
   // The name is checked here for every connection, against the plan's identity (the in-scope
@@ -60,7 +63,9 @@ function verifyHandshake(
   // this second look costs microseconds beside a handshake.
   const { ctx, violations } = inspectSocket(socket, config, plan.ctx, { identity: plan.identity, resumed });
   if (violations.length > 0) return refuse(port, sessions, violations);
-  keepSessions(port, socket, plan, sessions, true);
+  // Passed: inspectSocket has just verified the certificate (authorized, present, naming
+  // plan.identity) of a full handshake, so the name is not checked a second time here.
+  keepSessions(port, plan, sessions, { inScope: true, identity: resumed ? plan.resumes?.identity : plan.identity });
   port.sink.secure({
     host: ctx.host,
     port: ctx.port,
@@ -76,12 +81,18 @@ function verifyHandshake(
 
 /**
  * Keeps the socket's sessions for resumption only where its peer proved the name the session
- * will be offered for: a resumed handshake skips every certificate check, so a session of an
- * unverified connection (an out-of-scope one with `rejectUnauthorized: false`, say) must never
- * be offered again. A resumed connection's new sessions keep the record they resumed from.
+ * will be offered for (`identity`, undefined when it did not): a resumed handshake skips every
+ * certificate check, so a session of an unverified connection (an out-of-scope one with
+ * `rejectUnauthorized: false`, say) must never be offered again. A resumed connection's new
+ * sessions keep the record they resumed from.
  */
-function keepSessions(port: PolicyPort, socket: tls.TLSSocket, plan: ConnectionPlan, sessions: SessionWatch, inScope: boolean): void {
-  const identity = socket.isSessionReused() ? plan.resumes?.identity : verifiedName(socket, plan.identity);
+function keepSessions(
+  port: PolicyPort,
+  plan: ConnectionPlan,
+  sessions: SessionWatch,
+  verified: { inScope: boolean; identity: string | undefined },
+): void {
+  const { inScope, identity } = verified;
   if (identity === undefined) sessions.failed();
   else sessions.passed({ port, inScope: inScope || plan.resumes?.inScope === true, identity });
 }
