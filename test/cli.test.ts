@@ -4,31 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import { startTlsServer, type TestTlsServer } from '../src/testing/index.js';
 
 const BIN = fileURLToPath(new URL('../../dist/esm/cli/bin.js', import.meta.url));
-
-/** Runs the CLI in this process with captured output. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}, isTTY = false): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    Object.assign(
-      new Writable({
-        write: (chunk, _e, cb) => {
-          append(String(chunk));
-          cb();
-        },
-      }),
-      { isTTY },
-    );
-  const code = await main(args, { stdout: sink((s) => (out += s)) as never, stderr: sink((s) => (err += s)) as never, env });
-  return { code, out, err };
-}
 
 let dir: string;
 let caFile: string;
@@ -72,7 +53,8 @@ describe('m365-tls-policy probe', () => {
     const r = await cli(['probe', target('all'), target('tls13'), ...resolve('all'), ...resolve('tls13'), '--ca', caFile, '--json']);
     assert.equal(r.code, 0, r.err);
     const doc = JSON.parse(r.out) as Record<string, unknown> & { targets: Array<Record<string, unknown>> };
-    assert.deepEqual(Object.keys(doc), ['tool', 'command', 'policy', 'passed', 'targets']);
+    assert.deepEqual(Object.keys(doc), ['schema', 'tool', 'command', 'policy', 'passed', 'summary', 'targets']);
+    assert.equal(doc['schema'], 'm365-tls-policy/probe/2');
     assert.deepEqual([doc['tool'], doc['command'], doc['passed']], ['m365-tls-policy', 'probe', true]);
     assert.deepEqual(doc['policy'], { minVersion: 'TLSv1.2', ciphers: 'strong' });
     const [all, modern] = doc.targets as Array<{
@@ -82,7 +64,21 @@ describe('m365-tls-policy probe', () => {
       certificate: { subject: string; issuer: string; validTo: string; verified: boolean; dnsNames: string[] };
       policy: { passes: boolean; protocol: string };
     }>;
-    assert.deepEqual(Object.keys(all!), ['target', 'host', 'port', 'address', 'reachable', 'versions', 'certificate', 'policy']);
+    assert.deepEqual(Object.keys(all!), [
+      'target',
+      'host',
+      'port',
+      'address',
+      'reachable',
+      'versions',
+      'fallbackScsv',
+      'certificate',
+      'chain',
+      'keyExchange',
+      'warnings',
+      'policy',
+      'durationMs',
+    ]);
     assert.deepEqual(Object.fromEntries(Object.entries(all!.versions).map(([v, r]) => [v, r.accepted])), {
       TLSv1: true,
       'TLSv1.1': true,
@@ -155,17 +151,19 @@ describe('m365-tls-policy probe', () => {
     });
     const r = await cli(['probe', `127.0.0.1:${closed}`, 'host.does-not-exist.invalid', `127.0.0.1:${plainPort}`, '--timeout', '3000']);
     assert.equal(r.code, 1);
-    assert.match(r.out, /^ {2}FAIL {2}connection refused \(ECONNREFUSED\)$/mu);
-    assert.match(r.out, /^ {2}FAIL {2}the host name does not resolve \(ENOTFOUND\)$/mu);
-    assert.match(r.out, /^ {2}FAIL {2}the peer does not speak TLS \(ERR_SSL_[A-Z_]+\)$/mu);
+    assert.match(r.out, /^ {2}policy {9}FAIL {2}connection refused \(ECONNREFUSED\)$/mu);
+    assert.match(r.out, /^ {2}policy {9}FAIL {2}the host name does not resolve \(ENOTFOUND\)$/mu);
+    assert.match(r.out, /^ {2}policy {9}FAIL {2}the peer does not speak TLS \(ERR_SSL_[A-Z_]+\)$/mu);
+    assert.match(r.out, /^3 targets: 0 pass, 3 fail, 3 unreachable, 0 warnings \(\d+\.\d s\)$/mu);
     assert.doesNotMatch(r.out + r.err, /\n\s+at /u);
   });
 
   it('human output: a table per target; colour only on a TTY and never with NO_COLOR', async () => {
     const args = ['probe', target('tls13'), ...resolve('tls13'), '--ca', caFile];
     const plain = await cli(args);
-    assert.match(plain.out, /^ {2}TLSv1\.3 {2}accepted {2}TLS_/mu);
-    assert.match(plain.out, /^ {2}policy {3}PASS /mu);
+    assert.match(plain.out, /^ {2}TLSv1\.3 {8}accepted {2}3 suites$/mu);
+    assert.match(plain.out, /^ {19}TLS_AES_256_GCM_SHA384 +policy$/mu);
+    assert.match(plain.out, /^ {2}policy {9}PASS /mu);
     assert.doesNotMatch(plain.out, /\u001b\[/u);
     assert.match((await cli(args, {}, true)).out, /\u001b\[32mPASS\u001b\[0m/u);
     assert.doesNotMatch((await cli(args, { NO_COLOR: '1' }, true)).out, /\u001b\[/u);

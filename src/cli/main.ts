@@ -1,20 +1,19 @@
 // The m365-tls-policy command: `probe` endpoints, `doctor` for the runtime, `report` for logs. No CLI framework:
 // node:util parseArgs. Exit codes: 0 all good, 1 a policy failure or a high finding, 2 usage.
-import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { auditRuntime } from '../process/runtime-audit.js';
-import { formatFindings, formatProbe, palette } from './format.js';
+import { formatFindings, palette } from './format.js';
 import { isTlsPolicyError } from '../policy/errors.js';
 import { PACKAGE_VERSION } from '../support/version.js';
-import { oneOf, TLS_FLOORS } from '../policy/options.js';
-import { PROBE_CIPHERS, probeTarget, type ProbeResult, type ProbeTarget } from './probe.js';
+import { probeCommand, TargetError } from './probe/command.js';
 import { readUsage } from './report-data.js';
 import { formatReport, reportJson } from './report-format.js';
 import { reportHtml } from './report-html.js';
 
 const USAGE = `Usage:
-  m365-tls-policy probe <host[:port]>... [options]   which TLS versions does each endpoint accept?
+  m365-tls-policy probe <host[:port]>... [options]   which TLS versions and suites does each endpoint accept?
   m365-tls-policy doctor [--json]                     is this Node.js process ready?
   m365-tls-policy report [file...] [options]         TLS usage by host, from the policy's NDJSON log records
   m365-tls-policy <command> --help                    the options of one command
@@ -23,14 +22,23 @@ const USAGE = `Usage:
 Exit status: 0 all good, 1 a target fails the policy (doctor: a high finding), 2 a usage error.`;
 
 const HELP: Readonly<Record<string, string>> = {
-  probe: `Usage: m365-tls-policy probe <host[:port]>... [options]
+  probe: `Usage: m365-tls-policy probe [host[:port]...] [--targets FILE] [--m365 [--cloud C]] [options]
 
-Which TLS versions does each endpoint accept, and does a client under the Microsoft 365 policy
-(TLS 1.2+, strong suites, a verified certificate) get through? One handshake per version, then
-the library's own policy handshake; nothing is sent after any of them.
+What each endpoint accepts, as a TLS scanner reports it (every TLS version and cipher suite,
+TLS_FALLBACK_SCSV, the certificate chain, the key exchange), and whether a client under the
+Microsoft 365 policy (TLS 1.2+, strong suites, a verified certificate) gets through: the
+library's own policy handshake. Only handshakes: nothing is sent after any of them.
+
+Targets:
+  host[:port]                 the port defaults to 443
+  --targets <file>            one target per line, # comments (repeatable)
+  --m365                      the well-known Microsoft 365 endpoints of a cloud
+  --cloud <cloud>             with --m365: worldwide (default), gccHigh, dod, china
+  --starttls <protocol>       smtp, imap, pop3 or none (default: by the port: 25/587 smtp,
+                              143 imap, 110 pop3, otherwise none)
 
 Options:
-  --json                      one JSON document on stdout
+  --json                      one JSON document on stdout (schema: docs/cli.md)
   --timeout <ms>              per handshake (default 5000)
   --servername <name>         SNI and certificate name (default: the host)
   --ca <file>                 trust this CA (PEM) in addition to Node's store
@@ -94,12 +102,12 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       io.stdout.write(`${help}\n`);
       return 0;
     }
-    if (command === 'probe') return await probe(rest, io);
+    if (command === 'probe') return await probeCommand(rest, io, usage);
     if (command === 'doctor') return doctor(rest, io);
     if (command === 'report') return await report(rest, io);
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof TargetError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       const [command] = argv;
       const help = HELP[command ?? ''];
       const where = help === undefined ? 'm365-tls-policy' : `m365-tls-policy ${command}`;
@@ -120,69 +128,6 @@ function usageMessage(error: Error & { code?: string }): string {
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${option ?? 'an option'} needs a value (see --help)`;
   if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument (see --help)`;
   return error.message;
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive whole number (got ${JSON.stringify(value)})`);
-  return n;
-}
-
-function parseTarget(spec: string, resolves: Map<string, string>, servername: string | undefined): ProbeTarget {
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/u.exec(spec);
-  if (!m || m[1] === undefined) throw new UsageError(`'${spec}' is not host[:port]`);
-  const host = m[1].replace(/^\[(.*)\]$/u, '$1');
-  const port = m[2] === undefined ? 443 : Number(m[2]);
-  if (port < 1 || port > 65535) throw new UsageError(`'${spec}': the port must be 1 to 65535`);
-  const address = resolves.get(`${host.toLowerCase()}:${port}`);
-  return { target: `${host}:${port}`, host, port, ...(address ? { address } : {}), ...(servername ? { servername } : {}) };
-}
-
-async function probe(args: string[], io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; env: NodeJS.ProcessEnv }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      timeout: { type: 'string' },
-      servername: { type: 'string' },
-      ca: { type: 'string' },
-      resolve: { type: 'string', multiple: true },
-      'min-version': { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-  });
-  if (positionals.length === 0) throw new UsageError('probe needs at least one host[:port]');
-  const minVersion = usage(() => oneOf('--min-version', values['min-version'], TLS_FLOORS, 'TLSv1.2'));
-  const resolves = new Map<string, string>();
-  for (const r of values.resolve ?? []) {
-    const m = /^([^:]+):(\d{1,5}):(.+)$/u.exec(r);
-    if (!m) throw new UsageError(`--resolve must be host:port:address (got ${JSON.stringify(r)})`);
-    const [, host = '', port, address = ''] = m;
-    resolves.set(`${host.toLowerCase()}:${Number(port)}`, address.replace(/^\[(.*)\]$/u, '$1'));
-  }
-  let ca: string | undefined;
-  if (values.ca !== undefined) {
-    try {
-      ca = readFileSync(values.ca, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--ca: cannot read ${values.ca} (${(error as { code?: string }).code})`);
-    }
-  }
-  const targets = positionals.map((p) => parseTarget(p, resolves, values.servername));
-  const options = { timeoutMs: positiveInt('timeout', values.timeout, 5000), ca, minVersion } as const;
-  const results = await mapLimited(targets, positiveInt('concurrency', values.concurrency, 4), (t) => probeTarget(t, options));
-  const passed = results.every((r) => r.policy.passes);
-  if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ tool: 'm365-tls-policy', command: 'probe', policy: { minVersion, ciphers: PROBE_CIPHERS }, passed, targets: results }, null, 2)}\n`,
-    );
-  } else {
-    const c = palette(io.stdout, io.env);
-    io.stdout.write(`${results.map((r) => formatProbe(r, c)).join('\n\n')}\n`);
-  }
-  return passed ? 0 : 1;
 }
 
 function doctor(args: string[], io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; env: NodeJS.ProcessEnv }): number {
@@ -224,17 +169,4 @@ function openInput(file: string): NodeJS.ReadableStream {
   return createReadStream(file);
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-export type { ProbeResult };
+export type { ProbeResult } from './probe/types.js';

@@ -1,6 +1,6 @@
 import { constants } from 'node:crypto';
 import * as tls from 'node:tls';
-import { cipherStringWeakens, policyCipherString } from './ciphers.js';
+import { cipherStringWeakens, negotiatedCipherAllowed, policyCipherString } from './ciphers.js';
 import { normalizeHost } from './host-names.js';
 import type { PolicyConfig } from './options.js';
 import { namedHosts, socketHost } from './scope.js';
@@ -18,6 +18,15 @@ export function otelTlsVersion(protocol: string | undefined): string | undefined
 /** Rank of a TLS version name; unknown names rank lowest, so they never pass a floor. */
 export function versionRank(version: unknown): number {
   return typeof version === 'string' ? (VERSION_RANK[version] ?? -1) : -1;
+}
+
+/**
+ * Would a policy client accept this suite at this version? The version must meet the floor
+ * and the suite pass {@link negotiatedCipherAllowed}: the CLI probe marks each suite a server
+ * accepts with it, so the probe and a policy client never disagree.
+ */
+export function suiteMeetsPolicy(cipherName: string, protocol: string, config: Pick<PolicyConfig, 'ciphers' | 'minVersion'>): boolean {
+  return versionRank(protocol) >= versionRank(config.minVersion) && negotiatedCipherAllowed(cipherName, protocol, config);
 }
 
 // secureOptions bits that weaken a client: disabling TLS 1.3 turns off the RFC 8446 downgrade

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { invalidOption } from '../policy/errors.js';
 import { firstRecord, listenOnLoopback, track } from './loopback.js';
-import { fallbackScsv, forceTls11, stripTls13, tamperServerHello } from './tls-records.js';
+import { fallbackScsv, forceTls11, stripTls13, tamperServerHello } from '../support/tls-records.js';
 
 /** The on-path attacks the proxy can perform on a handshake. */
 export type DowngradeAttack = 'strip-tls13' | 'force-tls11' | 'fallback-scsv' | 'tamper-server-hello';

@@ -49,9 +49,9 @@ const name = (commonName: string): Buffer => sequence(set(sequence(oid('2.5.4.3'
 const extension = (id: string, critical: boolean, value: Buffer): Buffer =>
   sequence(oid(id), ...(critical ? [boolean(true)] : []), octets(value));
 
-function signatureAlgorithm(key: KeyObject): Buffer {
-  if (key.asymmetricKeyType === 'ec') return sequence(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256
-  return sequence(oid('1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0))); // sha256WithRSAEncryption
+function signatureAlgorithm(key: KeyObject, digest: 'sha256' | 'sha1'): Buffer {
+  if (key.asymmetricKeyType === 'ec') return sequence(oid(digest === 'sha1' ? '1.2.840.10045.4.1' : '1.2.840.10045.4.3.2')); // ecdsa-with-SHA1/SHA256
+  return sequence(oid(digest === 'sha1' ? '1.2.840.113549.1.1.5' : '1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0))); // sha1/sha256WithRSAEncryption
 }
 
 /** The key identifier of a public key: SHA-1 of its subjectPublicKey bits (RFC 5280 4.2.1.2, method 1). */
@@ -90,13 +90,16 @@ export interface CertificateRequest {
   readonly issuer: { readonly commonName: string; readonly privateKey: KeyObject; readonly publicKey: KeyObject };
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** The signature's digest. Default `'sha256'`; `'sha1'` only to test that weak signatures are caught. */
+  readonly digest?: 'sha256' | 'sha1';
 }
 
 /** Issues and signs one certificate; returns it as PEM. */
 export function issueCertificate(r: CertificateRequest): string {
   const spki = r.publicKey.export({ type: 'spki', format: 'der' });
   const issuerSpki = r.issuer.publicKey.export({ type: 'spki', format: 'der' });
-  const algorithm = signatureAlgorithm(r.issuer.privateKey);
+  const digest = r.digest ?? 'sha256';
+  const algorithm = signatureAlgorithm(r.issuer.privateKey, digest);
   const extensions = [
     extension('2.5.29.19', true, r.ca ? sequence(boolean(true)) : sequence()), // basicConstraints
     // keyUsage: keyCertSign + cRLSign for the CA; digitalSignature + keyEncipherment for a server
@@ -121,7 +124,7 @@ export function issueCertificate(r: CertificateRequest): string {
     spki,
     explicit(3, sequence(...extensions)),
   );
-  const signature = sign('sha256', tbs, r.issuer.privateKey);
+  const signature = sign(digest, tbs, r.issuer.privateKey);
   const der = sequence(tbs, algorithm, bits(signature));
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/gu, '$&\n')}-----END CERTIFICATE-----\n`;
 }

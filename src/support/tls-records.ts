@@ -1,5 +1,6 @@
 /**
- * In-place surgery on the first TLS records of a connection, for the downgrade proxy: just
+ * In-place surgery on the first TLS records of a connection, for the testing kit's downgrade
+ * proxy and the CLI probe's TLS_FALLBACK_SCSV check: just
  * enough parsing of a ClientHello and a ServerHello (RFC 8446 section 4.1) to perform the
  * attacks a real on-path attacker would, with every length field kept consistent.
  */
@@ -9,7 +10,8 @@ const CLIENT_HELLO = 1;
 const SERVER_HELLO = 2;
 const SUPPORTED_VERSIONS = 43;
 const TLS13 = 0x0304;
-const TLS_FALLBACK_SCSV = 0x5600;
+/** TLS_FALLBACK_SCSV (RFC 7507): "I am retrying at a lower version". */
+export const TLS_FALLBACK_SCSV = 0x5600;
 const ECDHE_RSA_AES128_SHA = 0xc013;
 const ECDHE_ECDSA_AES128_SHA = 0xc009;
 
@@ -83,7 +85,7 @@ export function forceTls11(record: Buffer): Buffer | undefined {
 }
 
 /** Appends one suite to the ClientHello's cipher_suites. */
-function appendCipherSuite(record: Buffer, suite: number): Buffer | undefined {
+export function appendCipherSuite(record: Buffer, suite: number): Buffer | undefined {
   const layout = clientHelloLayout(record);
   if (layout === undefined) return undefined;
   const suitesLength = record.readUInt16BE(layout.cipherSuitesAt);
