@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent as UndiciAgent } from 'undici';
 import { checkTlsPolicy, createFetchDispatcher, createHttpsAgent, createTlsPolicy } from 'm365-tls-policy';
+import { benchProbe } from './probe.mjs';
 
 const { values: args } = parseArgs({
   options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' }, smoke: { type: 'boolean' } },
@@ -310,6 +311,10 @@ results.throughput.push(
   results.importMs = median(times);
   log(`import of the main entry: ${results.importMs.toFixed(1)} ms (median of ${ROUNDS})`);
 }
+
+// The CLI probe against sslscan on the same server.
+log('');
+results.probe = await benchProbe({ rounds: ROUNDS, port: info.both, ca: info.ca, log, median });
 
 server.stdin.end();
 if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -10,6 +10,8 @@ const handler = (req, res) => {
 // (the server's signature, the client's verification) is what resumption saves.
 const tls13 = await startTlsServer({ versions: ['TLSv1.3'], handler, key: 'rsa' });
 const tls12 = await startTlsServer({ versions: ['TLSv1.2'], handler, key: 'rsa' });
-process.stdout.write(`${JSON.stringify({ tls13: tls13.port, tls12: tls12.port, ca: tls13.ca })}\n`);
+// Both versions and every suite the kit serves: the target the probe and sslscan scan.
+const both = await startTlsServer({ versions: ['TLSv1.2', 'TLSv1.3'], handler, key: 'rsa' });
+process.stdout.write(`${JSON.stringify({ tls13: tls13.port, tls12: tls12.port, both: both.port, ca: tls13.ca })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

@@ -326,36 +326,58 @@ describe('probe: STARTTLS', () => {
       ['smtp', 'smtp', 'imap', 'pop3', undefined, undefined, undefined],
     );
     assert.equal(by('h:587', 'none'), undefined);
+    assert.deepEqual(
+      ['smtp://h:2525', 'imap://h:1143', 'pop3://h:1110', 'tls://h:587', 'https://h/'].map((s) => by(s)),
+      ['smtp', 'imap', 'pop3', undefined, undefined],
+    );
+    assert.deepEqual([parseTarget('smtp://h:2525', { resolves }).target, parseTarget('https://h/', { resolves }).port], ['h:2525', 443]);
+    assert.throws(() => parseTarget('ftp://h:21', { resolves }), /the scheme must be one of smtp, imap, pop3, tls, https/u);
   });
 });
 
 describe('probe: fleets', () => {
-  it('--targets FILE (comments, blanks, duplicates) with positional targets; summary; progress only on a terminal', async () => {
+  it('--targets FILE (comments, blanks, duplicates, a STARTTLS scheme) with positional targets; summary; progress only on a terminal', async () => {
     const file = join(dir, 'targets.txt');
     const [legacy, modern] = [tlsServers['legacy']!.port, tlsServers['modern']!.port];
+    const mail = `smtp.office365.com:${smtp.port}`;
     writeFileSync(
       file,
-      `# the estate\n\ngraph.microsoft.com:${legacy}   # old box\ngraph.microsoft.com:${modern}\ngraph.microsoft.com:${legacy}\n`,
+      `# the estate\n\ngraph.microsoft.com:${legacy}   # old box\ngraph.microsoft.com:${modern}\nsmtp://${mail}\ngraph.microsoft.com:${legacy}\n`,
     );
-    const args = ['probe', `graph.microsoft.com:${modern}`, '--targets', file, '--ca', caFile, '--concurrency', '1'];
+    const args = [
+      'probe',
+      `graph.microsoft.com:${modern}`,
+      '--targets',
+      file,
+      '--ca',
+      caFile,
+      '--concurrency',
+      '2',
+      '--resolve',
+      `${mail}:127.0.0.1`,
+    ];
     for (const port of [legacy, modern]) args.push('--resolve', `graph.microsoft.com:${port}:127.0.0.1`);
     const json = await cli([...args, '--json']);
     const doc = JSON.parse(json.out) as Doc;
     assert.deepEqual(
-      doc.targets.map((t) => t.port),
-      [modern, legacy],
+      doc.targets.map((t) => [t.port, t.starttls]),
+      [
+        [modern, undefined],
+        [legacy, undefined],
+        [smtp.port, 'smtp'],
+      ],
     );
     assert.deepEqual(
       [doc.passed, doc.summary.targets, doc.summary.passed, doc.summary.failed, doc.summary.unreachable],
-      [false, 2, 1, 1, 0],
+      [false, 3, 2, 1, 0],
     );
     assert.equal(json.err, '', 'no progress line when stderr is not a terminal');
     const tty = await cli(args, { NO_COLOR: '1' }, true);
-    assert.match(tty.err, /^\r\u001b\[Kprobing 0\/2 done, now graph\.microsoft\.com:\d+/u);
-    assert.match(tty.err, /probing 2\/2 done\r\u001b\[K$/u);
+    assert.match(tty.err, /^\r\u001b\[Kprobing 0\/3 done, now graph\.microsoft\.com:\d+/u);
+    assert.match(tty.err, /probing 3\/3 done\r\u001b\[K$/u);
     assert.match(
       tty.out,
-      /^2 targets: 1 pass, 1 fail, 3 warnings \(\d+\.\d s\)\n {2}FAIL graph\.microsoft\.com:\d+ {2}no handshake at TLSv1\.2/mu,
+      /^3 targets: 2 pass, 1 fail, \d+ warnings \(\d+\.\d s\)\n {2}FAIL graph\.microsoft\.com:\d+ {2}no handshake at TLSv1\.2/mu,
     );
   });
 

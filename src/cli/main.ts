@@ -30,7 +30,8 @@ Microsoft 365 policy (TLS 1.2+, strong suites, a verified certificate) gets thro
 library's own policy handshake. Only handshakes: nothing is sent after any of them.
 
 Targets:
-  host[:port]                 the port defaults to 443
+  host[:port]                 the port defaults to 443; smtp://, imap://, pop3:// before it
+                              choose STARTTLS for that target, tls:// none
   --targets <file>            one target per line, # comments (repeatable)
   --m365                      the well-known Microsoft 365 endpoints of a cloud
   --cloud <cloud>             with --m365: worldwide (default), gccHigh, dod, china

@@ -44,15 +44,31 @@ export function parseStartTls(value: string | undefined): StartTlsProtocol | 'no
   throw new TargetError(`--starttls must be one of ${[...STARTTLS_PROTOCOLS, 'none'].join(', ')} (got ${JSON.stringify(value)})`);
 }
 
-/** `host`, `host:port`, `[v6]:port`; the port defaults to 443. */
-export function parseTarget(spec: string, defaults: TargetDefaults): ProbeTarget {
-  const m = /^(\[[^\]]+\]|[^:\s[\]]+)(?::(\d{1,5}))?$/u.exec(spec);
-  if (!m || m[1] === undefined) throw new TargetError(`'${spec}' is not host[:port]`);
+// A scheme in front of a target picks its dialogue, whatever the port: `smtp://`, `imap://`,
+// `pop3://` for STARTTLS, `tls://` or `https://` for none.
+const SCHEMES: Readonly<Record<string, StartTlsProtocol | 'none'>> = {
+  smtp: 'smtp',
+  imap: 'imap',
+  pop3: 'pop3',
+  tls: 'none',
+  https: 'none',
+};
+
+/** `host`, `host:port`, `[v6]:port`, each optionally after a scheme (`smtp://host:port`); the port defaults to 443. */
+export function parseTarget(given: string, defaults: TargetDefaults): ProbeTarget {
+  const scheme = /^([a-z0-9]+):\/\//iu.exec(given);
+  const chosen = scheme === null ? undefined : SCHEMES[scheme[1]?.toLowerCase() ?? ''];
+  if (scheme !== null && chosen === undefined)
+    throw new TargetError(`'${given}': the scheme must be one of ${Object.keys(SCHEMES).join(', ')} (or none)`);
+  const spec = scheme === null ? given : given.slice(scheme[0].length).replace(/\/$/u, '');
+  const m = /^(\[[^\]]+\]|[^:\s[\]/]+)(?::(\d{1,5}))?$/u.exec(spec);
+  if (!m || m[1] === undefined) throw new TargetError(`'${given}' is not host[:port]`);
   const host = m[1].replace(/^\[(.*)\]$/u, '$1');
   const port = m[2] === undefined ? 443 : Number(m[2]);
-  if (port < 1 || port > 65535) throw new TargetError(`'${spec}': the port must be 1 to 65535`);
+  if (port < 1 || port > 65535) throw new TargetError(`'${given}': the port must be 1 to 65535`);
   const address = defaults.resolves.get(`${host.toLowerCase()}:${port}`);
-  const starttls = defaults.starttls === 'none' ? undefined : (defaults.starttls ?? STARTTLS_PORTS[port]);
+  const dialogue = chosen ?? defaults.starttls ?? STARTTLS_PORTS[port];
+  const starttls = dialogue === 'none' ? undefined : dialogue;
   return {
     target: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     host,
