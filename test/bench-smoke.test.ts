@@ -20,6 +20,7 @@ describe('npm run bench', () => {
       reuse: { baseline: number; policy: number };
       memory: { baseline: { heapUsed: number; handles: number }; policy: { heapUsed: number; handles: number } };
       importMs: number;
+      probe: { probeMs: number; probeInProcessMs: number; sslscanMs?: number; ratio?: number };
     };
     assert.deepEqual(
       doc.throughput.map((t) => t.scenario),
@@ -44,5 +45,8 @@ describe('npm run bench', () => {
     assert.equal(doc.reuse.policy, doc.reuse.baseline, 'keep-alive reuse as good as the baseline');
     assert.equal(doc.memory.policy.handles, 0);
     assert.ok(doc.importMs > 0);
+    // The probe scanned the bench's server (and sslscan did too where it is installed).
+    assert.ok(doc.probe.probeMs > 0 && doc.probe.probeInProcessMs > 0, JSON.stringify(doc.probe));
+    assert.equal(doc.probe.ratio === undefined, doc.probe.sslscanMs === undefined);
   });
 });
