@@ -1,12 +1,20 @@
-// The built-in scope, per cloud. Sources (see docs/scope.md): Microsoft Graph national cloud
-// deployments, Entra national cloud endpoints, and "Microsoft 365 URLs and IP address ranges"
-// for each cloud. Suffixes are listed twice, as the apex and as `*.suffix`, because the apex
-// itself is a Microsoft 365 name too. Deliberately absent because they are far broader than
-// Microsoft 365: microsoft.com, windows.net, chinacloudapi.cn, onmicrosoft.com, azureedge.net.
+// The built-in scope, per cloud (docs/scope.md): three parts, merged without duplicates.
+// 1. Hand-curated API hosts and suffix apexes (below): Microsoft Graph national cloud
+//    deployments and Entra national cloud endpoints, which apps call whether or not Microsoft's
+//    endpoint sets list them. Suffixes are listed twice, as the apex and as `*.suffix`, because
+//    the apex itself is a Microsoft 365 name too.
+// 2. Generated: the Microsoft 365 names of Microsoft's published endpoint sets
+//    (microsoft365-hosts.generated.ts, from data/microsoft365-endpoints/ by
+//    scripts/generate-m365-hosts.mjs; docs/microsoft365-endpoints.md lists what was left out).
+// 3. Hand-curated Bot Framework and Teams bot service hosts (below), with their sources.
+// Deliberately absent because they are far broader than Microsoft 365: microsoft.com,
+// windows.net, chinacloudapi.cn, onmicrosoft.com, azureedge.net, trafficmanager.net.
+import { GENERATED_MICROSOFT_365_HOSTS_BY_CLOUD } from './microsoft365-hosts.generated.js';
 
-/** Microsoft 365 host patterns per cloud. */
-export const MICROSOFT_365_HOSTS_BY_CLOUD = Object.freeze({
-  worldwide: Object.freeze([
+type Cloud = 'worldwide' | 'gccHigh' | 'dod' | 'china';
+
+const CURATED_API_HOSTS: Readonly<Record<Cloud, readonly string[]>> = {
+  worldwide: [
     'graph.microsoft.com',
     'login.microsoftonline.com',
     'login.microsoft.com',
@@ -24,8 +32,8 @@ export const MICROSOFT_365_HOSTS_BY_CLOUD = Object.freeze({
     '*.microsoftonline.com',
     'cloud.microsoft',
     '*.cloud.microsoft',
-  ]),
-  gccHigh: Object.freeze([
+  ],
+  gccHigh: [
     'graph.microsoft.us',
     'login.microsoftonline.us',
     'outlook.office365.us',
@@ -35,8 +43,8 @@ export const MICROSOFT_365_HOSTS_BY_CLOUD = Object.freeze({
     '*.sharepoint.us',
     'auth.microsoft.us',
     '*.auth.microsoft.us',
-  ]),
-  dod: Object.freeze([
+  ],
+  dod: [
     'dod-graph.microsoft.us',
     'login.microsoftonline.us',
     'outlook-dod.office365.us',
@@ -49,8 +57,8 @@ export const MICROSOFT_365_HOSTS_BY_CLOUD = Object.freeze({
     '*.dps.mil',
     'od.apps.mil',
     '*.od.apps.mil',
-  ]),
-  china: Object.freeze([
+  ],
+  china: [
     'microsoftgraph.chinacloudapi.cn',
     'login.partner.microsoftonline.cn',
     'login.chinacloudapi.cn',
@@ -62,8 +70,54 @@ export const MICROSOFT_365_HOSTS_BY_CLOUD = Object.freeze({
     '*.partner.microsoftonline.cn',
     'auth.microsoft.cn',
     '*.auth.microsoft.cn',
-  ]),
-} as const);
+  ],
+};
+
+// Bot Framework and Teams bot service hosts that bots call: the Bot Connector service (channel
+// token issuer and OpenID metadata, token service for user sign-in) and the Teams connector
+// service URL. Exact names only: smba.trafficmanager.net is one name of Azure Traffic Manager's
+// shared trafficmanager.net, under which any Azure customer can create names.
+// Sources: MicrosoftDocs/bot-docs articles/ref-oauth-redirect-urls.md (token URLs per cloud and
+// region, the public-cloud settings), articles/how-to-deploy-gov-cloud-high.md (Azure Government:
+// GCC High and DoD settings), articles/how-to-deploy-china-cloud.md (21Vianet settings);
+// microsoft/botbuilder-dotnet libraries/Microsoft.Bot.Connector/Authentication/
+// GovernmentAuthenticationConstants.cs (OAuthUrlGov); microsoft/Agents-for-net
+// src/libraries/Extensions/Microsoft.Agents.Extensions.Teams/TeamsProactiveServiceEndpoints.cs
+// (Teams service URLs: public, GCC, GCC High, DoD).
+const GOVERNMENT_BOT_HOSTS = [
+  'botframework.azure.us', // ChannelService
+  'api.botframework.us', // token issuer and OAuth scope
+  'login.botframework.azure.us', // OpenID metadata
+  'token.botframework.azure.us', // token service (OAuth URL)
+  'api.botframework.azure.us', // OAuthUrlGov
+];
+const BOT_FRAMEWORK_HOSTS: Readonly<Record<Cloud, readonly string[]>> = {
+  worldwide: [
+    'api.botframework.com',
+    'login.botframework.com',
+    'token.botframework.com',
+    'europe.token.botframework.com',
+    'unitedstates.token.botframework.com',
+    'india.token.botframework.com',
+    'smba.trafficmanager.net', // Teams service URL, public cloud: https://smba.trafficmanager.net/<region>/
+    'smba.infra.gcc.teams.microsoft.com', // Teams service URL, GCC
+  ],
+  gccHigh: [...GOVERNMENT_BOT_HOSTS, 'tokengcch.botframework.azure.us', 'smba.infra.gov.teams.microsoft.us'],
+  dod: [...GOVERNMENT_BOT_HOSTS, 'apidod.botframework.azure.us', 'smba.infra.dod.teams.microsoft.us'],
+  china: ['api.botframework.azure.cn', 'login.botframework.azure.cn', 'token.botframework.azure.cn'],
+};
+
+const merge = (...lists: readonly (readonly string[])[]): readonly string[] => Object.freeze([...new Set(lists.flat())]);
+const forCloud = (cloud: Cloud): readonly string[] =>
+  merge(CURATED_API_HOSTS[cloud], GENERATED_MICROSOFT_365_HOSTS_BY_CLOUD[cloud], BOT_FRAMEWORK_HOSTS[cloud]);
+
+/** Microsoft 365 host patterns per cloud. */
+export const MICROSOFT_365_HOSTS_BY_CLOUD: Readonly<Record<Cloud, readonly string[]>> = Object.freeze({
+  worldwide: forCloud('worldwide'),
+  gccHigh: forCloud('gccHigh'),
+  dod: forCloud('dod'),
+  china: forCloud('china'),
+});
 
 /** Every built-in Microsoft 365 host pattern (all clouds), without duplicates. */
-export const MICROSOFT_365_HOSTS: readonly string[] = Object.freeze([...new Set(Object.values(MICROSOFT_365_HOSTS_BY_CLOUD).flat())]);
+export const MICROSOFT_365_HOSTS: readonly string[] = merge(...Object.values(MICROSOFT_365_HOSTS_BY_CLOUD));
