@@ -40,5 +40,37 @@ await Promise.all(Array.from({ length: Math.max(20, Math.round(400 * scale)) }, 
 const idleSockets = Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
 const idleAfter = heap();
 const bytesPerIdleSocket = idleSockets > 0 ? Math.round((idleAfter - idleBefore) / idleSockets) : null;
-process.stdout.write(JSON.stringify({ heapUsed: after, growth: after - warm, handles, idleSockets, bytesPerIdleSocket }));
 agent.destroy();
+// Bytes per cached TLS session: one new connection (keep-alive off) to each of M names
+// (tenant<i>.sharepoint.com, all on the test certificate), so that M sessions are kept: in the
+// plain agent's session cache, or in the policy's (its agent cache, the process-wide store and
+// the record of what each session was issued for).
+const sessions = Math.max(20, Math.round(500 * scale));
+const fresh =
+  process.env.WHICH === 'policy'
+    ? createHttpsAgent({ keepAlive: false })
+    : new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2', maxCachedSessions: sessions });
+// Session bytes live in Buffers, outside the JS heap: count both.
+const retained = () => {
+  heap();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+const sessionsBefore = retained();
+for (let i = 0; i < sessions; i++) {
+  await new Promise((resolve, reject) => {
+    https
+      .get({ host: `tenant${i}.sharepoint.com`, port: Number(process.env.PORT), ca: process.env.CA, lookup, agent: fresh }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+      .on('error', reject);
+  });
+}
+// Let the sockets close, so that only the sessions remain.
+await new Promise((r) => setTimeout(r, 200));
+const bytesPerSession = Math.round((retained() - sessionsBefore) / sessions);
+fresh.destroy();
+process.stdout.write(
+  JSON.stringify({ heapUsed: after, growth: after - warm, handles, idleSockets, bytesPerIdleSocket, sessions, bytesPerSession }),
+);

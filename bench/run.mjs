@@ -191,31 +191,39 @@ results.throughput.push(
   }),
 );
 
-// Process-wide install: each round is a pair of child processes, with and without the register module.
+// Process-wide install: each round is a pair of child processes, with and without the register
+// module; then again with 100 and 1,000 other connections open (idle in a pool) in the child,
+// to show whether the install's per-request cost grows with the sockets it watches.
 {
   const child = new URL('./install-child.mjs', import.meta.url).pathname;
-  const run = (withPolicy) =>
+  const run = (withPolicy, open) =>
     new Promise((resolve, reject) => {
       const args = [...(withPolicy ? ['--import', 'm365-tls-policy/register'] : []), child];
       execFile(
         process.execPath,
         args,
-        { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: String(Math.round(2000 * SCALE)) } },
+        { env: { ...process.env, PORT: String(info.tls13), CA: info.ca, N: String(Math.round(2000 * SCALE)), OPEN: String(open) } },
         (error, stdout) => (error ? reject(error) : resolve(Number(stdout))),
       );
     });
-  const b = [];
-  const p = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      b.push(await run(false));
-      p.push(await run(true));
-    } else {
-      p.push(await run(true));
-      b.push(await run(false));
+  for (const open of [0, 100, 1000]) {
+    const opened = Math.round(open * (args.smoke ? 0.02 : 1));
+    // The 100/1,000 rounds open that many TLS connections first: fewer rounds keep the bench short.
+    const rounds = open === 0 ? ROUNDS : Math.max(1, Math.ceil(ROUNDS / 2));
+    const b = [];
+    const p = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        b.push(await run(false, opened));
+        p.push(await run(true, opened));
+      } else {
+        p.push(await run(true, opened));
+        b.push(await run(false, opened));
+      }
     }
+    const label = open === 0 ? 'installed policy vs none, https.get, TLS 1.3' : `installed vs none, ${opened} other sockets open`;
+    results.throughput.push(report(label, b, p));
   }
-  results.throughput.push(report('installed policy vs none, https.get, TLS 1.3', b, p));
 }
 
 // Micro: the scope decision and the offline checker, ns per call.
@@ -294,6 +302,9 @@ results.throughput.push(
   );
   log(
     `heap per idle keep-alive socket (TLS 1.3): baseline ${m.baseline.bytesPerIdleSocket} B (${m.baseline.idleSockets} sockets), policy ${m.policy.bytesPerIdleSocket} B (${m.policy.idleSockets} sockets)`,
+  );
+  log(
+    `heap and buffers per cached TLS session (TLS 1.3, ${m.baseline.sessions} host names): baseline ${m.baseline.bytesPerSession} B, policy ${m.policy.bytesPerSession} B`,
   );
 }
 

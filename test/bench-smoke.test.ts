@@ -33,6 +33,9 @@ describe('npm run bench', () => {
         'https new agent per request, TLS 1.2',
         'fetch keep-alive, TLS 1.3',
         'installed policy vs none, https.get, TLS 1.3',
+        // 100 and 1,000 in a real run; --smoke opens 2 and 20.
+        'installed vs none, 2 other sockets open',
+        'installed vs none, 20 other sockets open',
       ],
     );
     for (const t of doc.throughput) assert.ok(t.baseline > 0 && t.policy > 0 && t.ratio > 0, t.scenario);
