@@ -33,13 +33,17 @@ await run(Math.round(9000 * scale));
 const after = heap();
 const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap').length;
 // Bytes per idle keep-alive socket: open many sockets at once (concurrent requests), let them go
-// idle in the pool, and divide the heap they hold by their number. Sessions are resumed from the
-// same cache entry, so this is the per-socket cost, not the per-session cost.
-const idleBefore = heap();
-await Promise.all(Array.from({ length: Math.max(20, Math.round(400 * scale)) }, get));
-const idleSockets = Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
-const idleAfter = heap();
-const bytesPerIdleSocket = idleSockets > 0 ? Math.round((idleAfter - idleBefore) / idleSockets) : null;
+// idle in the pool, and take the heap's growth per extra socket between a smaller and a larger
+// pool (64 then 256 sockets: Node's agent keeps at most 256 free). The slope leaves out what is
+// paid once (code compiled on first use of a path), which dividing one pool's heap by its size
+// counted too. Sessions are resumed from the same cache entry: this is the per-socket cost.
+const pool = async (k) => {
+  await Promise.all(Array.from({ length: k }, get));
+  return [heap(), Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0)];
+};
+const [smallHeap, smallPool] = await pool(Math.max(8, Math.round(64 * scale)));
+const [largeHeap, idleSockets] = await pool(Math.max(20, Math.round(256 * scale)));
+const bytesPerIdleSocket = idleSockets > smallPool ? Math.round((largeHeap - smallHeap) / (idleSockets - smallPool)) : null;
 agent.destroy();
 // Bytes per cached TLS session: one new connection (keep-alive off) to each of M names
 // (tenant<i>.sharepoint.com, all on the test certificate), so that M sessions are kept: in the

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import * as https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { createHttpsAgent, createTlsPolicy, type SecureConnectionEvent } from '../src/index.js';
+import { portOf } from '../src/engine/port.js';
+import { sharedState } from '../src/engine/registry.js';
+import { recordOf } from '../src/engine/sessions.js';
 import { issueTestCertificate, startTlsServer, TESTING_CA, type TestTlsServer } from '../src/testing/index.js';
 
 // The process-wide TLS session store: a new policy agent's first connection resumes a session
@@ -65,5 +68,24 @@ describe('the process-wide TLS session store', () => {
     assert.equal(await firstRequest(tls13, { cert: client.cert, key: client.key }), false, 'no session across client certificates');
     // A caller's identity check (a pin) never resumes a session verified without it.
     assert.equal(await firstRequest(tls13, { checkServerIdentity: () => undefined }), false, 'no session across identity checks');
+  });
+
+  it('a recorded session rewritten in place is no longer taken for the one recorded (its digest is checked)', async () => {
+    assert.equal(await firstRequest(tls12), true, 'a session for this server is stored by now');
+    const policy = createTlsPolicy({ warnings: false });
+    const planner = { port: portOf(policy), inScope: true };
+    const recorded = [...sharedState().sessionStore.values()].filter((s) => recordOf(s, 'graph.microsoft.com', planner) !== undefined);
+    assert.ok(recorded.length > 0, 'some stored session is recorded for graph.microsoft.com');
+    const session = recorded[0]!;
+    const at = session.length - 1;
+    const original = session[at]!;
+    session[at] = original ^ 0xff; // the same Buffer object, other bytes
+    try {
+      assert.equal(recordOf(session, 'graph.microsoft.com', planner), undefined);
+    } finally {
+      session[at] = original;
+    }
+    assert.notEqual(recordOf(session, 'graph.microsoft.com', planner), undefined, 'restored: the record applies again');
+    assert.equal(recordOf(session, 'outlook.office365.com', planner), undefined, 'never for another name');
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { PolicyPort } from './port.js';
 import { weakerIn } from '../policy/compare.js';
@@ -16,10 +17,16 @@ export interface SessionRecord {
   readonly identity: string;
 }
 
-/** A record as stored: with a copy of the session's bytes, so that a buffer rewritten in place is not taken for it. */
+/**
+ * A record as stored: with a digest of the session's bytes, so that a buffer rewritten in place
+ * is not taken for it. A digest, not a copy: a TLS 1.3 session holds the peer's certificate
+ * (kilobytes), and a copy doubled what each cached session costs.
+ */
 interface StoredRecord extends SessionRecord {
-  readonly bytes: Buffer;
+  readonly digest: Buffer;
 }
+
+const digestOf = (session: Uint8Array): Buffer => createHash('sha256').update(session).digest();
 
 /**
  * The record of a session a client is about to offer for `identity`, or undefined: a session
@@ -36,7 +43,7 @@ export function recordOf(
 ): SessionRecord | undefined {
   if (!(session instanceof Uint8Array) || identity === undefined) return undefined;
   const record = sharedState().policySessions.get(session) as StoredRecord | undefined;
-  if (record === undefined || record.identity !== identity || !record.bytes.equals(session)) return undefined;
+  if (record === undefined || record.identity !== identity || !record.digest.equals(digestOf(session))) return undefined;
   // A resumed handshake shows no certificate to judge again: an in-scope connection resumes
   // only a session judged as in scope by a policy at least as strict as its own.
   if (planner.inScope && (!record.inScope || weakerIn(record.port.config, planner.port.config).length > 0)) return undefined;
@@ -80,7 +87,7 @@ export class SessionWatch {
   }
 
   #store(session: Buffer, record: SessionRecord): void {
-    const stored: StoredRecord = { ...record, bytes: Buffer.from(session) };
+    const stored: StoredRecord = { ...record, digest: digestOf(session) };
     sharedState().policySessions.set(session, stored);
     this.#onRecorded?.(session);
   }
