@@ -40,6 +40,7 @@ describe('examples', () => {
     ['superagent.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['needle.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['graph-sdk.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['kiota-graph-sdk.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['msal-node.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['azure-identity.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['ews.mjs', 'ERR_TLS_POLICY_VERSION'],
