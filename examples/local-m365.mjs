@@ -74,12 +74,16 @@ export async function routeToLocal(routes) {
     connect: (options, callback) => connector({ ...options, port: String(portFor(options.hostname, options.port)) }, callback),
   });
   undici.setGlobalDispatcher(dispatcher);
-  const { createConnection } = https.Agent.prototype;
+  const { createConnection, getName } = https.Agent.prototype;
   https.Agent.prototype.createConnection = function (options, callback) {
     return createConnection.call(this, { ...options, ca: options.ca ?? ca, lookup, port: portFor(options.host, options.port) }, callback);
   };
+  // Kept-alive sockets are pooled per loopback port: one stand-in's socket never serves the next.
+  https.Agent.prototype.getName = function (options) {
+    return getName.call(this, { ...options, port: portFor(options.host, options.port) });
+  };
   return () => {
-    https.Agent.prototype.createConnection = createConnection;
+    Object.assign(https.Agent.prototype, { createConnection, getName });
     undici.setGlobalDispatcher(previous);
     return dispatcher.close();
   };

@@ -42,6 +42,7 @@ describe('examples', () => {
     ['graph-sdk.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['kiota-graph-sdk.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['agents-sdk.mjs', 'ERR_TLS_POLICY_VERSION'],
+    ['botbuilder.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['msal-node.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['azure-identity.mjs', 'ERR_TLS_POLICY_VERSION'],
     ['ews.mjs', 'ERR_TLS_POLICY_VERSION'],

@@ -83,17 +83,30 @@ export function routeToLoopback(routes: ReadonlyMap<string, number>): { restore(
   undici.setGlobalDispatcher(dispatcher);
 
   type CreateConnection = (this: https.Agent, options: tls.ConnectionOptions, callback?: () => void) => Socket;
-  const prototype = https.Agent.prototype as unknown as { createConnection: CreateConnection };
-  const original = prototype.createConnection;
-  const routed: CreateConnection = function (this: https.Agent, options, callback) {
-    return original.call(this, { ...options, ca: options.ca ?? CA, lookup, port: portFor(options.host, options.port) }, callback);
+  type GetName = (this: https.Agent, options: https.RequestOptions) => string;
+  const prototype = https.Agent.prototype as unknown as { createConnection: CreateConnection; getName: GetName };
+  const original = { createConnection: prototype.createConnection, getName: prototype.getName };
+  const routed = {
+    createConnection: function (this: https.Agent, options, callback) {
+      return original.createConnection.call(
+        this,
+        { ...options, ca: options.ca ?? CA, lookup, port: portFor(options.host, options.port) },
+        callback,
+      );
+    } as CreateConnection,
+    // Pools sockets by the loopback port too: a kept-alive socket to one test's server is never
+    // offered to the next test's server of the same name.
+    getName: function (this: https.Agent, options) {
+      return original.getName.call(this, { ...options, port: portFor(options.host, options.port) });
+    } as GetName,
   };
-  prototype.createConnection = routed;
+  Object.assign(prototype, routed);
   return {
     restore: () => {
       undici.setGlobalDispatcher(previousDispatcher);
       void dispatcher.close();
-      if (prototype.createConnection === routed) prototype.createConnection = original;
+      if (prototype.createConnection === routed.createConnection) prototype.createConnection = original.createConnection;
+      if (prototype.getName === routed.getName) prototype.getName = original.getName;
     },
   };
 }
