@@ -1,6 +1,7 @@
 // Local stand-ins for Microsoft 365, so the examples run offline: servers on 127.0.0.1 that
 // present the testing kit's certificate for Microsoft 365 names and speak only the TLS
 // versions asked for. Not part of the package.
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { MICROSOFT_365_LEAF, TESTING_CA, findTlsPolicyError, startTlsServer } from 'm365-tls-policy/testing';
@@ -37,17 +38,55 @@ function handle(req, res) {
   }
 }
 
-/** An HTTPS server that only speaks `minVersion`..`maxVersion`; resolves to { port, close }. */
-export async function startLocalM365(minVersion, maxVersion = minVersion) {
+/**
+ * An HTTPS server that only speaks `minVersion`..`maxVersion`, posing as `hostnames`; resolves
+ * to { port, close }.
+ */
+export async function startLocalM365(
+  minVersion,
+  maxVersion = minVersion,
+  hostnames = ['graph.microsoft.com', 'login.microsoftonline.com', 'outlook.office365.com'],
+) {
   const versions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
   return startTlsServer({
     versions: versions.slice(versions.indexOf(minVersion), versions.indexOf(maxVersion) + 1),
-    hostnames: ['graph.microsoft.com', 'login.microsoftonline.com', 'outlook.office365.com'],
+    hostnames,
     handler: (req, res) => {
       req.resume();
       req.on('end', () => handle(req, res));
     },
   });
+}
+
+/**
+ * For SDKs that take no agent, dispatcher or lookup (the Agents SDK, Bot Framework), whose URLs
+ * carry no port: sends each host named in `routes` (a Map of name to port) to that loopback port,
+ * and trusts the test CA, as DNS and a public CA do in production. It sets undici's global
+ * dispatcher (Node's fetch reads it) and wraps https.Agent's createConnection (node:https). It
+ * adds no TLS policy: the one you see at work is the package's. Resolves to a restore function.
+ */
+export async function routeToLocal(routes) {
+  const undici = await import('undici');
+  const portFor = (host, port) => routes.get(String(host).toLowerCase()) ?? (Number(port) || 443);
+  const previous = undici.getGlobalDispatcher();
+  const connector = undici.buildConnector({ ca, lookup });
+  const dispatcher = new undici.Agent({
+    connect: (options, callback) => connector({ ...options, port: String(portFor(options.hostname, options.port)) }, callback),
+  });
+  undici.setGlobalDispatcher(dispatcher);
+  const { createConnection, getName } = https.Agent.prototype;
+  https.Agent.prototype.createConnection = function (options, callback) {
+    return createConnection.call(this, { ...options, ca: options.ca ?? ca, lookup, port: portFor(options.host, options.port) }, callback);
+  };
+  // Kept-alive sockets are pooled per loopback port: one stand-in's socket never serves the next.
+  https.Agent.prototype.getName = function (options) {
+    return getName.call(this, { ...options, port: portFor(options.host, options.port) });
+  };
+  return () => {
+    Object.assign(https.Agent.prototype, { createConnection, getName });
+    undici.setGlobalDispatcher(previous);
+    return dispatcher.close();
+  };
 }
 
 /** A mail server (SMTP or IMAP, by `kind`) with STARTTLS that upgrades only to the given versions. */

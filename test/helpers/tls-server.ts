@@ -8,6 +8,8 @@ export interface ServerOptions {
   versions: Version[];
   /** 'm365' (default) names Microsoft 365 hosts; 'other' names none. */
   cert?: 'm365' | 'other';
+  /** The names it poses as, instead of graph.microsoft.com (the kit picks a certificate covering them). */
+  hostnames?: string[];
   ciphers?: string;
   /** The certificate key: 'ec' (default) or 'rsa' (for RSA key-exchange suites such as AES128-SHA). */
   key?: 'ec' | 'rsa';
@@ -28,8 +30,12 @@ export async function startTlsServer(options: ServerOptions): Promise<TestServer
   const { handler } = options;
   const server = await startKitServer({
     versions: options.versions,
-    certificate: options.cert === 'other' ? 'other' : 'microsoft365',
-    hostnames: options.cert === 'other' ? ['api.example.test'] : ['graph.microsoft.com'],
+    ...(options.hostnames === undefined
+      ? {
+          certificate: options.cert === 'other' ? ('other' as const) : ('microsoft365' as const),
+          hostnames: options.cert === 'other' ? ['api.example.test'] : ['graph.microsoft.com'],
+        }
+      : { hostnames: options.hostnames }),
     ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(handler === undefined
