@@ -7,10 +7,9 @@ import { CloudAdapter } from '@microsoft/agents-hosting';
 import { createTlsPolicy, installTlsPolicy } from 'm365-tls-policy';
 import { routeToLocal, startLocalM365, tryLegacyAndModern } from './local-m365.mjs';
 
-const policy = createTlsPolicy({
-  // built-in scope from 0.3 (issue #15 scope data)
-  extraHosts: ['api.botframework.com', 'login.botframework.com', 'token.botframework.com', 'smba.trafficmanager.net'],
-});
+// The built-in scope covers the Bot Framework hosts (api/login/token.botframework.com,
+// smba.trafficmanager.net) as well as Entra ID: no extraHosts needed.
+const policy = createTlsPolicy();
 const uninstall = installTlsPolicy(policy);
 
 // Stand-ins: Entra ID over TLS 1.3, and the Teams connector at smba.trafficmanager.net.

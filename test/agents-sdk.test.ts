@@ -12,8 +12,6 @@ import { startTlsServer, type TestServer as Server, type Version } from './helpe
 // its MSAL network client, its agentic token requests): the recipe is the process-wide install.
 // These tests install into this file's own process and uninstall in `finally`.
 
-// built-in scope from 0.3 (issue #15 scope data)
-const BOT_FRAMEWORK_HOSTS = ['api.botframework.com', 'login.botframework.com', 'token.botframework.com', 'smba.trafficmanager.net'];
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const TOKEN = 'eyJ0eXAi.agents-connector-token.sig';
 
@@ -78,7 +76,8 @@ async function underInstall(
       ['smba.trafficmanager.net', smba.port],
     ]),
   );
-  const policy = createTlsPolicy({ extraHosts: BOT_FRAMEWORK_HOSTS });
+  // The built-in scope: the Bot Framework hosts are in it (no extraHosts).
+  const policy = createTlsPolicy();
   const uninstall = installTlsPolicy(policy);
   try {
     await run({ policy, login, smba });
