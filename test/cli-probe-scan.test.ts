@@ -210,13 +210,15 @@ describe('probe: suites per version, downgrade protection, chain', () => {
     ]);
     assert.ok(r!.versions['TLSv1.2'].ciphers.some((s) => s.policy));
     assert.equal(r!.fallbackScsv, true);
-    assert.deepEqual(r!.keyExchange, { type: 'ECDH', name: 'X25519', bits: 253 });
+    // OpenSSL 3.5 (Node 22+) negotiates the hybrid X25519MLKEM768 at TLS 1.3, which Node cannot name.
+    if (process.versions.openssl.startsWith('3.0.')) assert.deepEqual(r!.keyExchange, { type: 'ECDH', name: 'X25519', bits: 253 });
+    else assert.ok(['ECDH', 'unknown'].includes(r!.keyExchange?.type ?? ''), JSON.stringify(r!.keyExchange));
     assert.equal(r!.chain.length, 2);
     const [leaf, root] = r!.chain;
     assert.deepEqual([leaf!.keyType, leaf!.keyBits, leaf!.signatureAlgorithm, leaf!.selfSigned], ['ec', 256, 'ecdsa-with-SHA256', false]);
     assert.match(leaf!.subject, /CN=graph\.microsoft\.com/u);
     assert.match(leaf!.issuer, /testing CA/u);
-    assert.ok(leaf!.daysLeft > 36000, String(leaf!.daysLeft));
+    assert.ok((leaf!.daysLeft ?? 0) > 36000, String(leaf!.daysLeft));
     assert.equal(root!.selfSigned, true);
     // The kit's server offers every suite, CBC ones included, at TLS 1.2.
     assert.deepEqual(codes(r!), ['weak-suite']);

@@ -10,10 +10,14 @@ export function palette(
   return { ok: wrap(32), bad: wrap(31), dim: wrap(2) };
 }
 
-// Server-controlled text (certificate names) goes to a terminal: control characters are shown
-// escaped, so a certificate cannot move the cursor or forge a line of the report.
+// Server-controlled text (certificate names, STARTTLS replies) goes to a terminal: control
+// characters are shown escaped, so a certificate cannot move the cursor or forge a line of the
+// report; so are the bidirectional controls and line separators, which can reorder or break a
+// line on screen ("CN=\u202Eexe.gnp" shows as "CN=png.exe").
 export const printable = (s: string): string =>
-  s.replace(/[\u0000-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  s
+    .replace(/[\u0000-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
 export function formatFindings(findings: readonly RuntimeFinding[], c: ReturnType<typeof palette>): string {
   const order = { high: 0, medium: 1, low: 2, info: 3 } as const;

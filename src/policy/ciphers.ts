@@ -95,6 +95,12 @@ function withSecurityLevel(cipherString: string): string {
 // DES-CBC3-SHA, ADH-AES128-SHA, EXP-RC4-MD5, NULL-SHA, PSK-AES128-CBC-SHA, ...).
 const BROKEN_PARTS = new Set(['NULL', 'EXP', 'EXP1024', 'RC4', 'DES', 'CBC3', 'MD5', 'ADH', 'AECDH', 'PSK', 'SRP', 'IDEA', 'SEED', 'RC2']);
 
+/**
+ * The TLS 1.3 suites a policy client offers unless its caller names others: Node's compiled-in
+ * ones (OpenSSL's default three: AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM; not the CCM ones).
+ */
+export const DEFAULT_TLS13_SUITES: readonly string[] = Object.freeze(tokens(NODE_CORE_CIPHERS).filter((t) => t.startsWith('TLS_')));
+
 /** Is a negotiated suite acceptable? TLS 1.3 suites always are. */
 export function negotiatedCipherAllowed(cipherName: string, protocol: string, config: Pick<PolicyConfig, 'ciphers'>): boolean {
   if (protocol === 'TLSv1.3') return true;

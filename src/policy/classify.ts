@@ -40,7 +40,12 @@ const DOWNGRADE_CODES = [
 // A handshake_failure alert after we offered only policy suites most often means "no suite in
 // common". It is only read that way when the policy did narrow the suites (see classifyTlsError).
 // OpenSSL 3.2 renamed the "sslv3 alert" reasons to "ssl/tls alert" (Node 22 and 24 ship 3.5).
-const CIPHER_CODES = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_NO_SHARED_CIPHER'];
+/** Node's codes for a handshake_failure alert or no shared suite: "no suite in common", on every OpenSSL Node ships. */
+export const CIPHER_CODES: readonly string[] = [
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_NO_SHARED_CIPHER',
+];
 // X.509 verification results (OpenSSL's names, as Node reports them) and Node's own name check.
 // No key-exchange group in common (an `ecdhCurve` the peer does not offer): unambiguous, so
 // read as weak-cipher whatever the cipher policy.

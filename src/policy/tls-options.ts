@@ -1,6 +1,6 @@
 import { constants } from 'node:crypto';
 import * as tls from 'node:tls';
-import { cipherStringWeakens, negotiatedCipherAllowed, policyCipherString } from './ciphers.js';
+import { cipherStringWeakens, DEFAULT_TLS13_SUITES, negotiatedCipherAllowed, policyCipherString } from './ciphers.js';
 import { normalizeHost } from './host-names.js';
 import type { PolicyConfig } from './options.js';
 import { namedHosts, socketHost } from './scope.js';
@@ -21,12 +21,16 @@ export function versionRank(version: unknown): number {
 }
 
 /**
- * Would a policy client accept this suite at this version? The version must meet the floor
- * and the suite pass {@link negotiatedCipherAllowed}: the CLI probe marks each suite a server
- * accepts with it, so the probe and a policy client never disagree.
+ * Would a policy client with default options get this suite at this version? The version must
+ * meet the floor and the suite pass {@link negotiatedCipherAllowed}; at TLS 1.3 it must also be
+ * one the client offers (a CCM suite passes the verdict but is never offered, so a CCM-only
+ * server is refused). The CLI probe marks each suite a server accepts with it, so the probe and
+ * a policy client never disagree.
  */
 export function suiteMeetsPolicy(cipherName: string, protocol: string, config: Pick<PolicyConfig, 'ciphers' | 'minVersion'>): boolean {
-  return versionRank(protocol) >= versionRank(config.minVersion) && negotiatedCipherAllowed(cipherName, protocol, config);
+  if (versionRank(protocol) < versionRank(config.minVersion)) return false;
+  if (protocol === 'TLSv1.3') return DEFAULT_TLS13_SUITES.includes(cipherName);
+  return negotiatedCipherAllowed(cipherName, protocol, config);
 }
 
 // secureOptions bits that weaken a client: disabling TLS 1.3 turns off the RFC 8446 downgrade

@@ -34,6 +34,10 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Microsoft 365 certificates renew well before this; less is worth a warning. */
 export const EXPIRY_WARNING_DAYS = 30;
 
+/** `INVALID_DATE` for a date that is not one (a malformed certificate's validity). */
+export const INVALID_DATE = 'invalid';
+export const isoOrInvalid = (date: Date): string => (Number.isNaN(date.getTime()) ? INVALID_DATE : date.toISOString());
+
 /** One DER element at `at`: where its content starts and ends. */
 function element(der: Buffer, at: number): { start: number; end: number } | undefined {
   let p = at + 1;
@@ -79,15 +83,17 @@ export function describeCertificate(peer: tls.PeerCertificate, now = Date.now())
   const details = key.asymmetricKeyDetails;
   const keyBits = details?.modulusLength ?? (details?.namedCurve === undefined ? undefined : CURVE_BITS[details.namedCurve]);
   const validTo = new Date(x509.validTo);
+  const validFrom = new Date(x509.validFrom);
   return {
     subject: x509.subject.replace(/\n/gu, ', '),
     issuer: x509.issuer.replace(/\n/gu, ', '),
     keyType: key.asymmetricKeyType ?? 'unknown',
     ...(keyBits === undefined ? {} : { keyBits }),
     signatureAlgorithm: signatureAlgorithmOf(peer.raw),
-    validFrom: new Date(x509.validFrom).toISOString(),
-    validTo: validTo.toISOString(),
-    daysLeft: Math.floor((validTo.getTime() - now) / DAY_MS),
+    // A date OpenSSL cannot read ("Bad time value") is reported as such, never thrown.
+    validFrom: isoOrInvalid(validFrom),
+    validTo: isoOrInvalid(validTo),
+    daysLeft: Number.isNaN(validTo.getTime()) ? null : Math.floor((validTo.getTime() - now) / DAY_MS),
     selfSigned: x509.checkIssued(x509),
   };
 }
@@ -96,9 +102,11 @@ export function describeCertificate(peer: tls.PeerCertificate, now = Date.now())
 export function chainWarnings(chain: readonly ChainCertificate[]): ProbeWarning[] {
   const warnings: ProbeWarning[] = [];
   const leaf = chain[0];
-  if (leaf !== undefined && leaf.daysLeft < 0)
+  if (leaf !== undefined && leaf.daysLeft === null)
+    warnings.push({ code: 'cert-invalid-date', message: 'the certificate has a validity date that cannot be read' });
+  else if (leaf?.daysLeft != null && leaf.daysLeft < 0)
     warnings.push({ code: 'cert-expired', message: `the certificate expired on ${leaf.validTo.slice(0, 10)}` });
-  else if (leaf !== undefined && leaf.daysLeft < EXPIRY_WARNING_DAYS)
+  else if (leaf?.daysLeft != null && leaf.daysLeft < EXPIRY_WARNING_DAYS)
     warnings.push({ code: 'cert-expiring', message: `the certificate expires in ${leaf.daysLeft} days (${leaf.validTo.slice(0, 10)})` });
   chain.forEach((c, i) => {
     const which = i === 0 ? 'the certificate' : `chain certificate ${i + 1}`;

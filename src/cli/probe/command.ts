@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { oneOf, TLS_FLOORS } from '../../policy/options.js';
@@ -14,7 +15,7 @@ import {
   TargetError,
   uniqueTargets,
 } from './targets.js';
-import { PROBE_SCHEMA, type ProbeResult, type ProbeTarget } from './types.js';
+import { PROBE_SCHEMA, PROBE_VERSIONS, type ProbeResult, type ProbeTarget, type VersionResult } from './types.js';
 
 // `m365-tls-policy probe`: targets from the command line, a file and --m365, probed a few at a
 // time (each target's handshakes side by side too), a progress line on a terminal, a summary.
@@ -28,11 +29,30 @@ interface Io {
 /** Validation errors the CLI turns into a usage error (exit 2). */
 export { TargetError };
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
+// setTimeout's limit: a larger delay becomes 1 ms, which would report every target as timed out.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function positiveInt(name: string, value: string | undefined, fallback: number, max = MAX_TIMER_MS): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new TargetError(`--${name} must be a positive whole number (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(n) || n <= 0 || n > max)
+    throw new TargetError(`--${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(value)})`);
   return n;
+}
+
+/** The `--ca` file: PEM with at least one certificate, each of which parses (else it would be silently ignored). */
+function readCa(file: string): string {
+  const text = readText('--ca', file);
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/gu) ?? [];
+  if (blocks.length === 0) throw new TargetError(`--ca: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new TargetError(`--ca: certificate ${i + 1} in ${file} cannot be read`);
+    }
+  });
+  return text;
 }
 
 function readText(option: string, file: string): string {
@@ -78,13 +98,13 @@ export async function probeCommand(args: string[], io: Io, validate: <T>(f: () =
     starttls: parseStartTls(values.starttls),
   };
   const targets = uniqueTargets(specs.map((s) => parseTarget(s, defaults)));
-  const ca = values.ca === undefined ? undefined : readText('--ca', values.ca);
+  const ca = values.ca === undefined ? undefined : readCa(values.ca);
   const options = { timeoutMs: positiveInt('timeout', values.timeout, 5000), ca, minVersion } as const;
   const started = performance.now();
   const progress = progressLine(io, targets.length);
   const results = await mapLimited(
     targets,
-    positiveInt('concurrency', values.concurrency, 4),
+    positiveInt('concurrency', values.concurrency, 4, 1024),
     (t) => probeTarget(t, options),
     progress.update,
   );
@@ -123,6 +143,29 @@ function progressLine(io: Io, total: number): { update: (done: number, running: 
   };
 }
 
+/** The result for a target whose probe threw: unreachable, with the error's code and first line. */
+function failedResult(t: ProbeTarget, error: unknown): ProbeResult {
+  const code = (error as { code?: unknown })?.code;
+  const message = `the probe failed: ${String((error as Error)?.message ?? error).split('\n')[0]}`;
+  const none: VersionResult = { accepted: false, ciphers: [] };
+  return {
+    target: t.target,
+    host: t.host,
+    port: t.port,
+    ...(t.address ? { address: t.address } : {}),
+    ...(t.servername ? { servername: t.servername } : {}),
+    ...(t.starttls ? { starttls: t.starttls } : {}),
+    reachable: false,
+    error: { code: typeof code === 'string' ? code : 'ERR_PROBE_FAILED', message },
+    versions: Object.fromEntries(PROBE_VERSIONS.map((v) => [v, none])) as ProbeResult['versions'],
+    fallbackScsv: null,
+    chain: [],
+    warnings: [],
+    policy: { passes: false, reason: message },
+    durationMs: 0,
+  };
+}
+
 async function mapLimited(
   items: readonly ProbeTarget[],
   limit: number,
@@ -139,7 +182,8 @@ async function mapLimited(
       const item = items[i] as ProbeTarget;
       running.add(item);
       progress(done, [...running]);
-      results[i] = await fn(item);
+      // One target's unexpected failure is that target's result, never the end of the fleet run.
+      results[i] = await fn(item).catch((error: unknown) => failedResult(item, error));
       running.delete(item);
       progress(++done, [...running]);
     }

@@ -53,7 +53,7 @@ export function formatProbe(result: ProbeResult, c: Palette): string {
   }
   result.chain.forEach((cert, i) => {
     const key = `${cert.keyType.toUpperCase()}${cert.keyBits ? ` ${cert.keyBits}` : ''}`;
-    const days = cert.daysLeft < 0 ? c.bad('expired') : `${cert.daysLeft} days left`;
+    const days = cert.daysLeft === null ? c.bad('date unreadable') : cert.daysLeft < 0 ? c.bad('expired') : `${cert.daysLeft} days left`;
     lines.push(`${i === 0 ? label('chain') : more}${i + 1}. ${printable(cert.subject)}`);
     lines.push(
       `${more}   ${key}, ${cert.signatureAlgorithm}, until ${cert.validTo.slice(0, 10)} (${days})${cert.selfSigned ? ', self-signed' : ''}`,

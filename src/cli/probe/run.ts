@@ -2,12 +2,13 @@ import type * as tls from 'node:tls';
 import { isTlsPolicyError } from '../../policy/errors.js';
 import type { TlsFloor } from '../../policy/types.js';
 import { createTlsPolicy } from '../../tls-policy.js';
-import { chainWarnings, describeCertificate } from './chain.js';
+import { chainWarnings, describeCertificate, isoOrInvalid } from './chain.js';
 import { connectTls, type Handshake, handshake, settle, targetOptions } from './connect.js';
 import { checkFallbackScsv } from './scsv.js';
 import { enumerateSuites, offer, suiteResult } from './suites.js';
 import {
   type CertificateResult,
+  type KeyExchange,
   PROBE_VERSIONS,
   type PolicyVerdict,
   type ProbeOptions,
@@ -96,7 +97,9 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
   warnings.push(...chainWarnings(chain));
   const certificate = best?.cert === undefined ? undefined : leafSummary(best.cert, best);
   // The key exchange a policy client gets; else that of the best handshake (offering every suite).
-  const keyExchange = policyKeyExchange?.type === undefined ? best?.keyExchange : policyKeyExchange;
+  const keyExchange = describeKeyExchange(
+    policy.passes ? { protocol: policy.protocol, cipher: policy.cipher, keyExchange: policyKeyExchange } : best,
+  );
   return {
     ...where,
     reachable: true,
@@ -104,19 +107,27 @@ export async function probeTarget(t: ProbeTarget, options: ProbeOptions): Promis
     fallbackScsv,
     ...(certificate === undefined ? {} : { certificate }),
     chain,
-    ...(keyExchange?.type === undefined
-      ? {}
-      : {
-          keyExchange: {
-            type: keyExchange.type,
-            ...(keyExchange.name ? { name: keyExchange.name } : {}),
-            ...(keyExchange.size ? { bits: keyExchange.size } : {}),
-          },
-        }),
+    ...(keyExchange === undefined ? {} : { keyExchange }),
     warnings,
     policy,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * What `getEphemeralKeyInfo()` says, or what it cannot: it is empty for RSA key transport (no
+ * ephemeral key at all) and, on OpenSSL 3.5 (Node 22+), for the hybrid post-quantum group
+ * X25519MLKEM768 that TLS 1.3 negotiates by default there, which Node cannot name.
+ */
+function describeKeyExchange(
+  h: { protocol?: string | undefined; cipher?: string | undefined; keyExchange?: Handshake['keyExchange'] } | undefined,
+): KeyExchange | undefined {
+  if (h?.protocol === undefined) return undefined;
+  const k = h.keyExchange;
+  if (k?.type !== undefined) return { type: k.type, ...(k.name ? { name: k.name } : {}), ...(k.size ? { bits: k.size } : {}) };
+  if (h.protocol !== 'TLSv1.3' && h.cipher !== undefined && !/^(ECDHE|DHE|EDH)-/u.test(h.cipher))
+    return { type: 'RSA', name: 'key transport (no forward secrecy)' };
+  return { type: 'unknown', name: 'not reported by this Node.js (a hybrid group such as X25519MLKEM768)' };
 }
 
 function identity(t: ProbeTarget): Pick<ProbeResult, 'target' | 'host' | 'port' | 'address' | 'servername' | 'starttls'> {
@@ -134,7 +145,7 @@ function leafSummary(cert: NonNullable<Handshake['cert']>, h: Handshake): Certif
   return {
     subject: cert.subject.replace(/\n/gu, ', '),
     issuer: cert.issuer.replace(/\n/gu, ', '),
-    validTo: new Date(cert.validTo).toISOString(),
+    validTo: isoOrInvalid(new Date(cert.validTo)),
     dnsNames: (cert.subjectAltName ?? '')
       .split(/,\s*/u)
       .filter((n) => n.startsWith('DNS:'))
@@ -182,14 +193,15 @@ function refusal(error: Error & { code?: string }, floor: TlsFloor): PolicyVerdi
     };
   const v = error.violations[0];
   const why = `${error.code}${v?.nodeCode === undefined ? '' : `, ${v.nodeCode}`}`;
-  const base = { passes: false, code: error.code, ...(v === undefined ? {} : { kind: v.kind }) } as const;
-  if (v?.kind === 'unverified-peer') return { ...base, reason: `the certificate does not verify (${why})` };
-  return { ...base, reason: `no handshake at ${floor} or above with a policy cipher (${why})` };
+  const rest = { code: error.code, ...(v === undefined ? {} : { kind: v.kind }) } as const;
+  if (v?.kind === 'unverified-peer') return { passes: false, reason: `the certificate does not verify (${why})`, ...rest };
+  return { passes: false, reason: `no handshake at ${floor} or above with a policy cipher (${why})`, ...rest };
 }
 
 function describeUnreachable(code: string): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
   if (code === 'ETIMEDOUT') return 'no answer (timed out)';
   if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'the connection was reset';
   return `cannot connect (${code})`;
 }

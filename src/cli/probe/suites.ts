@@ -1,5 +1,6 @@
 import type * as tls from 'node:tls';
 import { suiteMeetsPolicy } from '../../policy/tls-options.js';
+import { CIPHER_CODES } from '../../policy/classify.js';
 import type { PolicyConfig } from '../../policy/options.js';
 import type { Handshake } from './connect.js';
 import type { ProbeVersion, SuiteResult } from './types.js';
@@ -31,13 +32,17 @@ export function offer(version: ProbeVersion, found: readonly string[]): tls.Conn
   return { ...versions, ciphers: [EVERYTHING, ...found.map((s) => `!${s}`)].join(':') };
 }
 
-/** Codes of "no suite in common": the end of an enumeration, not a failure of it. */
+/**
+ * Codes of "no suite in common": the end of an enumeration, not a failure of it. The alert codes
+ * come from the policy's own table (OpenSSL 3.2 renamed them: Node 22+ says
+ * `ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE`), plus the client's "nothing left to offer".
+ */
 const NO_SHARED_SUITE = new Set([
-  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  ...CIPHER_CODES,
   'ERR_SSL_TLSV1_ALERT_INSUFFICIENT_SECURITY',
+  'ERR_SSL_SSL/TLS_ALERT_INSUFFICIENT_SECURITY',
   'ERR_SSL_NO_CIPHERS_AVAILABLE',
   'ERR_SSL_NO_CIPHER_MATCH',
-  'ERR_SSL_NO_SHARED_CIPHER',
 ]);
 
 export interface Enumeration {

@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+import { printable } from '../format.js';
 import { STARTTLS_PORTS } from './starttls.js';
 import { STARTTLS_PROTOCOLS, type ProbeTarget, type StartTlsProtocol } from './types.js';
 
@@ -44,30 +46,49 @@ export function parseStartTls(value: string | undefined): StartTlsProtocol | 'no
   throw new TargetError(`--starttls must be one of ${[...STARTTLS_PROTOCOLS, 'none'].join(', ')} (got ${JSON.stringify(value)})`);
 }
 
-// A scheme in front of a target picks its dialogue, whatever the port: `smtp://`, `imap://`,
-// `pop3://` for STARTTLS, `tls://` or `https://` for none.
-const SCHEMES: Readonly<Record<string, StartTlsProtocol | 'none'>> = {
-  smtp: 'smtp',
-  imap: 'imap',
-  pop3: 'pop3',
-  tls: 'none',
-  https: 'none',
+// A scheme in front of a target picks its dialogue, whatever the port, and its default port:
+// `smtp://` (587, submission), `imap://` (143), `pop3://` (110) for STARTTLS; `tls://`, `https://` (443) for none.
+const SCHEMES: Readonly<Record<string, { readonly dialogue: StartTlsProtocol | 'none'; readonly port: number }>> = {
+  smtp: { dialogue: 'smtp', port: 587 },
+  imap: { dialogue: 'imap', port: 143 },
+  pop3: { dialogue: 'pop3', port: 110 },
+  tls: { dialogue: 'none', port: 443 },
+  https: { dialogue: 'none', port: 443 },
 };
 
-/** `host`, `host:port`, `[v6]:port`, each optionally after a scheme (`smtp://host:port`); the port defaults to 443. */
+// A DNS name (letters, digits, '-', '_', '.'): anything else (control characters, spaces,
+// slashes) is a typing error or an attempt to forge a line of the report.
+const HOST_NAME = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/iu;
+
+/** A host as typed: lower case, one trailing dot dropped, brackets off an IPv6 literal; undefined when not a host. */
+function normalHost(raw: string): string | undefined {
+  if (raw.startsWith('[')) {
+    const inner = raw.slice(1, -1);
+    return raw.endsWith(']') && isIPv6(inner) ? inner.toLowerCase() : undefined;
+  }
+  const host = raw.toLowerCase().replace(/\.$/u, '');
+  return HOST_NAME.test(host) ? host : undefined;
+}
+
+/**
+ * `host`, `host:port`, `[v6]:port` or a bare IPv6 address, each optionally after a scheme
+ * (`smtp://host:port`); the port defaults to the scheme's, else 443.
+ */
 export function parseTarget(given: string, defaults: TargetDefaults): ProbeTarget {
   const scheme = /^([a-z0-9]+):\/\//iu.exec(given);
   const chosen = scheme === null ? undefined : SCHEMES[scheme[1]?.toLowerCase() ?? ''];
   if (scheme !== null && chosen === undefined)
-    throw new TargetError(`'${given}': the scheme must be one of ${Object.keys(SCHEMES).join(', ')} (or none)`);
+    throw new TargetError(`'${printable(given)}': the scheme must be one of ${Object.keys(SCHEMES).join(', ')} (or none)`);
   const spec = scheme === null ? given : given.slice(scheme[0].length).replace(/\/$/u, '');
-  const m = /^(\[[^\]]+\]|[^:\s[\]/]+)(?::(\d{1,5}))?$/u.exec(spec);
-  if (!m || m[1] === undefined) throw new TargetError(`'${given}' is not host[:port]`);
-  const host = m[1].replace(/^\[(.*)\]$/u, '$1');
-  const port = m[2] === undefined ? 443 : Number(m[2]);
-  if (port < 1 || port > 65535) throw new TargetError(`'${given}': the port must be 1 to 65535`);
-  const address = defaults.resolves.get(`${host.toLowerCase()}:${port}`);
-  const dialogue = chosen ?? defaults.starttls ?? STARTTLS_PORTS[port];
+  const m: readonly (string | undefined)[] | null = isIPv6(spec)
+    ? ['', `[${spec}]`, undefined]
+    : /^(\[[^\]]*\]|[^:[\]]+)(?::(\d{1,5}))?$/u.exec(spec);
+  const host = m?.[1] === undefined ? undefined : normalHost(m[1]);
+  if (host === undefined) throw new TargetError(`'${printable(given)}' is not host[:port]`);
+  const port = m?.[2] === undefined ? (chosen?.port ?? 443) : Number(m[2]);
+  if (port < 1 || port > 65535) throw new TargetError(`'${printable(given)}': the port must be 1 to 65535`);
+  const address = defaults.resolves.get(`${host}:${port}`);
+  const dialogue = chosen?.dialogue ?? defaults.starttls ?? STARTTLS_PORTS[port];
   const starttls = dialogue === 'none' ? undefined : dialogue;
   return {
     target: `${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -86,7 +107,9 @@ export function parseResolves(values: readonly string[]): Map<string, string> {
     const m = /^([^:]+):(\d{1,5}):(.+)$/u.exec(r);
     if (!m) throw new TargetError(`--resolve must be host:port:address (got ${JSON.stringify(r)})`);
     const [, host = '', port, address = ''] = m;
-    resolves.set(`${host.toLowerCase()}:${Number(port)}`, address.replace(/^\[(.*)\]$/u, '$1'));
+    if (Number(port) < 1 || Number(port) > 65535)
+      throw new TargetError(`--resolve: the port must be 1 to 65535 (got ${JSON.stringify(r)})`);
+    resolves.set(`${host.toLowerCase().replace(/\.$/u, '')}:${Number(port)}`, address.replace(/^\[(.*)\]$/u, '$1'));
   }
   return resolves;
 }
@@ -107,7 +130,7 @@ export function parseTargetsFile(text: string, file: string): string[] {
 export function uniqueTargets(targets: readonly ProbeTarget[]): ProbeTarget[] {
   const seen = new Set<string>();
   return targets.filter((t) => {
-    const key = `${t.target.toLowerCase()}|${t.address ?? ''}|${t.starttls ?? ''}`;
+    const key = `${t.target}|${t.address ?? ''}|${t.starttls ?? ''}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -58,10 +58,11 @@ export interface ChainCertificate {
   readonly keyBits?: number;
   /** `sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ... (or the OID when unknown). */
   readonly signatureAlgorithm: string;
+  /** ISO 8601, or `'invalid'` when the certificate's date cannot be read. */
   readonly validFrom: string;
   readonly validTo: string;
-  /** Whole days until `validTo` (negative once expired). */
-  readonly daysLeft: number;
+  /** Whole days until `validTo` (negative once expired; null when the date cannot be read). */
+  readonly daysLeft: number | null;
   readonly selfSigned: boolean;
 }
 
@@ -77,6 +78,7 @@ export type ProbeWarningCode =
   | 'weak-suite'
   | 'no-fallback-scsv'
   | 'cert-expired'
+  | 'cert-invalid-date'
   | 'cert-expiring'
   | 'weak-key'
   | 'weak-signature'
