@@ -3,10 +3,9 @@ import { portOf } from '../engine/port.js';
 import { KEYS } from '../engine/registry.js';
 import { invalidOption, TlsPolicyError } from '../policy/errors.js';
 import { loadOptional } from '../support/optional-require.js';
-import { splitOptions, type TlsPolicyOptions } from '../policy/options.js';
+import { proxyOption, splitOptions, type TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import { policyConnector } from './policy-connector.js';
-import { parseProxyOption } from './proxy-tunnel.js';
 
 import type { ConnectOptions, NodeFetchDispatcher, UndiciModule } from './undici-shapes.js';
 
@@ -26,10 +25,12 @@ export interface FetchDispatcherOptions<D = NodeFetchDispatcher> {
    */
   connect?: ConnectOptions | undefined;
   /**
-   * Tunnel through an HTTP(S) proxy with CONNECT: a URL, or `true` for `HTTPS_PROXY` /
-   * `NO_PROXY`. `connect` options keep meaning the connection to the origin.
+   * Tunnel through an HTTP(S) proxy with CONNECT: a URL, `true` for `HTTPS_PROXY` / `NO_PROXY`,
+   * or `false` for never. Unset: Node's own env proxy when the process runs with it
+   * (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), as Node's fetch would. `connect` options keep
+   * meaning the connection to the origin.
    */
-  proxy?: string | URL | true | undefined;
+  proxy?: string | URL | boolean | undefined;
   /** TLS options for an `https:` proxy (the proxy hop only). */
   proxyTls?: tls.ConnectionOptions | undefined;
   /**
@@ -60,7 +61,7 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
     'proxy',
     'proxyTls',
   ]);
-  const tunnel = { proxy: parseProxyOption(proxy), proxyTls };
+  const route = { proxy: proxyOption(proxy) };
   if (connect !== undefined && (typeof connect !== 'object' || connect === null)) {
     throw invalidOption('options.connect', 'an object of TLS and socket options (a connector function cannot be hardened)', connect);
   }
@@ -74,7 +75,8 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
     ...(agentOptions as Record<string, unknown>),
     connect: policyConnector(undici, portOf(policy), {
       connect: connect ?? {},
-      tunnel,
+      route,
+      proxyTls,
       // With a connector function of ours, undici's Agent no longer hands allowH2 to a connector
       // of its own: the connector must offer h2 in ALPN itself.
       allowH2: agentOptions.allowH2 === true,
