@@ -42,6 +42,19 @@ export interface FetchDispatcherOptions<D = NodeFetchDispatcher> {
   readonly [agentOption: string]: unknown;
 }
 
+/**
+ * Bun's fetch ignores a `dispatcher`: a dispatcher handed out there would protect nothing while
+ * looking like it does. Refused loudly instead, with a stable code.
+ */
+export function refuseOnBun(feature: string): void {
+  if (process.versions['bun'] === undefined) return;
+  throw new TlsPolicyError(
+    'ERR_TLS_POLICY_UNSUPPORTED_RUNTIME',
+    `${feature} is refused on Bun: Bun's fetch ignores the dispatcher option, so the policy would protect nothing. ` +
+      'Use createHttpsAgent with node:https, axios or got, or run on Node.js (docs/runtimes.md)',
+  );
+}
+
 const INSTALL_HINT =
   "createFetchDispatcher needs the 'undici' package, an optional peer dependency: npm install undici " +
   '(undici 6 or 7 on Node.js 20; undici 8 needs Node.js 22.19 or later)';
@@ -54,6 +67,7 @@ const INSTALL_HINT =
  */
 export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDispatcherOptions<D> = {}): D {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of undici Agent options', options);
+  refuseOnBun('createFetchDispatcher');
   const [{ policy: policyOption, connect, undici: given, proxy, proxyTls }, agentOptions] = splitOptions(options, [
     'policy',
     'connect',
