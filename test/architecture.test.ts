@@ -64,7 +64,6 @@ describe('architecture', () => {
     const allowed = new Set([
       'adapters/msal-network-client.ts -> fetch-dispatcher',
       'adapters/https-agent.ts -> proxy-tunnel',
-      'adapters/fetch-dispatcher.ts -> proxy-tunnel',
       'adapters/fetch-dispatcher.ts -> policy-connector',
       'adapters/policy-connector.ts -> proxy-tunnel',
       // The shapes of undici the dispatcher uses, declared once (no undici package in the declarations).

@@ -106,6 +106,22 @@ describe('https agent through a CONNECT proxy', () => {
       () => createHttpsAgent({ proxy: 3128 as never }),
       (e: unknown) => isTlsPolicyError(e) && e.code === 'ERR_TLS_POLICY_INVALID_OPTION',
     );
+    assert.throws(
+      () => createHttpsAgent({ proxyEnv: 'http://proxy:3128' as never }),
+      (e: unknown) => isTlsPolicyError(e) && e.message.startsWith('options.proxyEnv must be an object'),
+    );
+  });
+
+  it('a malformed proxy variable fails the request with a TlsPolicyError naming it, nothing is sent', async () => {
+    await withServers([{ versions: ['TLSv1.3'] }], async ([origin]) => {
+      const agent = createHttpsAgent({ proxyEnv: { https_proxy: 'socks5://proxy:1080', HTTPS_PROXY: 'http://127.0.0.1:1' }, ca: CA });
+      const outcome = await request(agent, 'graph.microsoft.com', origin!.port);
+      assert.ok(isTlsPolicyError(outcome.error), String(outcome.error));
+      assert.equal(outcome.error.code, 'ERR_TLS_POLICY_INVALID_OPTION');
+      assert.match(outcome.error.message, /^https_proxy must be an http: or https: proxy URL/u);
+      assert.equal(origin!.connections, 0);
+      agent.destroy();
+    });
   });
 });
 

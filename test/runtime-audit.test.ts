@@ -78,6 +78,26 @@ describe('auditRuntime', () => {
     assert.deepEqual(ids(auditRuntime({ ...CLEAN, nodeVersion: '20.20.2', now: new Date('2026-04-29T00:00:00Z') })), []);
   });
 
+  it('on Bun: its fetch is named as outside the policy; no OpenSSL, end-of-life or cipher false alarms', (t) => {
+    const bun = { ...CLEAN, nodeVersion: '26.3.0', opensslVersion: '1.1.0', bunVersion: '1.4.5', boringssl: true };
+    const findings = auditRuntime({ ...bun, now: new Date('2030-01-01T00:00:00Z') });
+    assert.deepEqual(ids(findings), ['bun-fetch:high']);
+    assert.match(findings.find((f) => f.id === 'bun-fetch')!.message, /fetch does not go through node:tls and ignores a dispatcher/u);
+    assert.equal(findings.find((f) => f.id === 'versions')!.message, 'Bun 1.4.5 (Node.js API 26.3.0) with BoringSSL');
+    // Bun's tls.DEFAULT_CIPHERS leaves suites of Node's built-in list out, and adds none.
+    const defaults = tls as unknown as { DEFAULT_CIPHERS: string };
+    const saved = defaults.DEFAULT_CIPHERS;
+    t.after(() => {
+      defaults.DEFAULT_CIPHERS = saved;
+    });
+    defaults.DEFAULT_CIPHERS = tls.DEFAULT_CIPHERS.split(':')
+      .filter((s) => !s.startsWith('DHE-'))
+      .join(':');
+    assert.deepEqual(ids(auditRuntime(bun)), ['bun-fetch:high']);
+    defaults.DEFAULT_CIPHERS = `${defaults.DEFAULT_CIPHERS}:AES128-SHA`;
+    assert.deepEqual(ids(auditRuntime(bun)), ['default-ciphers:medium', 'bun-fetch:high']);
+  });
+
   it('reads node:tls defaults as they are now, after a run-time assignment', (t) => {
     const defaults = tls as unknown as { DEFAULT_MIN_VERSION: string; DEFAULT_MAX_VERSION: string; DEFAULT_CIPHERS: string };
     const saved = { min: defaults.DEFAULT_MIN_VERSION, max: defaults.DEFAULT_MAX_VERSION, ciphers: defaults.DEFAULT_CIPHERS };

@@ -3,10 +3,9 @@ import { portOf } from '../engine/port.js';
 import { KEYS } from '../engine/registry.js';
 import { invalidOption, TlsPolicyError } from '../policy/errors.js';
 import { loadOptional } from '../support/optional-require.js';
-import { splitOptions, type TlsPolicyOptions } from '../policy/options.js';
+import { proxyOption, splitOptions, type TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import { policyConnector } from './policy-connector.js';
-import { parseProxyOption } from './proxy-tunnel.js';
 
 import type { ConnectOptions, NodeFetchDispatcher, UndiciModule } from './undici-shapes.js';
 
@@ -26,10 +25,12 @@ export interface FetchDispatcherOptions<D = NodeFetchDispatcher> {
    */
   connect?: ConnectOptions | undefined;
   /**
-   * Tunnel through an HTTP(S) proxy with CONNECT: a URL, or `true` for `HTTPS_PROXY` /
-   * `NO_PROXY`. `connect` options keep meaning the connection to the origin.
+   * Tunnel through an HTTP(S) proxy with CONNECT: a URL, `true` for `HTTPS_PROXY` / `NO_PROXY`,
+   * or `false` for never. Unset: Node's own env proxy when the process runs with it
+   * (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), as Node's fetch would. `connect` options keep
+   * meaning the connection to the origin.
    */
-  proxy?: string | URL | true | undefined;
+  proxy?: string | URL | boolean | undefined;
   /** TLS options for an `https:` proxy (the proxy hop only). */
   proxyTls?: tls.ConnectionOptions | undefined;
   /**
@@ -39,6 +40,19 @@ export interface FetchDispatcherOptions<D = NodeFetchDispatcher> {
   undici?: UndiciModule<D> | undefined;
   /** Any undici `Agent` option. */
   readonly [agentOption: string]: unknown;
+}
+
+/**
+ * Bun's fetch ignores a `dispatcher`: a dispatcher handed out there would protect nothing while
+ * looking like it does. Refused loudly instead, with a stable code.
+ */
+export function refuseOnBun(feature: string): void {
+  if (process.versions['bun'] === undefined) return;
+  throw new TlsPolicyError(
+    'ERR_TLS_POLICY_UNSUPPORTED_RUNTIME',
+    `${feature} is refused on Bun: Bun's fetch ignores the dispatcher option, so the policy would protect nothing. ` +
+      'Use createHttpsAgent with node:https, axios or got, or run on Node.js (docs/runtimes.md)',
+  );
 }
 
 const INSTALL_HINT =
@@ -53,6 +67,7 @@ const INSTALL_HINT =
  */
 export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDispatcherOptions<D> = {}): D {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of undici Agent options', options);
+  refuseOnBun('createFetchDispatcher');
   const [{ policy: policyOption, connect, undici: given, proxy, proxyTls }, agentOptions] = splitOptions(options, [
     'policy',
     'connect',
@@ -60,7 +75,7 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
     'proxy',
     'proxyTls',
   ]);
-  const tunnel = { proxy: parseProxyOption(proxy), proxyTls };
+  const route = { proxy: proxyOption(proxy) };
   if (connect !== undefined && (typeof connect !== 'object' || connect === null)) {
     throw invalidOption('options.connect', 'an object of TLS and socket options (a connector function cannot be hardened)', connect);
   }
@@ -74,7 +89,8 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
     ...(agentOptions as Record<string, unknown>),
     connect: policyConnector(undici, portOf(policy), {
       connect: connect ?? {},
-      tunnel,
+      route,
+      proxyTls,
       // With a connector function of ours, undici's Agent no longer hands allowH2 to a connector
       // of its own: the connector must offer h2 in ALPN itself.
       allowH2: agentOptions.allowH2 === true,

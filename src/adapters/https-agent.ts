@@ -2,13 +2,13 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
-import { planConnection } from '../engine/plan.js';
+import { type ProxyEnv, planConnection, type RouteSetting } from '../engine/plan.js';
 import { portOf, type PolicyPort } from '../engine/port.js';
 import { brandOf, KEYS } from '../engine/registry.js';
 import { guardSocket } from '../engine/socket-guard.js';
 import { invalidOption } from '../policy/errors.js';
-import { splitOptions } from '../policy/options.js';
-import { openTunnel, parseProxyOption, proxyFor, type ProxyOption } from './proxy-tunnel.js';
+import { proxyOption, splitOptions } from '../policy/options.js';
+import { openTunnel } from './proxy-tunnel.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
 import type { TlsOptionsLike } from '../policy/tls-options.js';
@@ -19,10 +19,17 @@ export interface PolicyHttpsAgentOptions extends https.AgentOptions {
   policy?: TlsPolicy | TlsPolicyOptions | undefined;
   /**
    * Tunnel through an HTTP(S) proxy with CONNECT: a URL (`'http://user:pass@proxy:3128'`), or
-   * `true` to read `HTTPS_PROXY` / `NO_PROXY` for each connection. The policy applies to the
-   * TLS session with the origin, end to end. Credentials go in `Proxy-Authorization` only.
+   * `true` to read `HTTPS_PROXY` / `NO_PROXY` for each connection, or `false` for never. Unset:
+   * `proxyEnv` if given, else Node's own env proxy when the process runs with it
+   * (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`). The policy applies to the TLS session with the
+   * origin, end to end. Credentials go in `Proxy-Authorization` only.
    */
-  proxy?: string | URL | true | undefined;
+  proxy?: string | URL | boolean | undefined;
+  /**
+   * Node's agent option (Node.js 22.21+, 24.5+): the proxy variables to read instead of
+   * `process.env`. Honoured by this agent's own tunnel, on every Node.js version.
+   */
+  proxyEnv?: AgentProxyEnv;
   /** TLS options for an `https:` proxy (the proxy hop only, e.g. its `ca`). */
   proxyTls?: tls.ConnectionOptions | undefined;
 }
@@ -34,6 +41,12 @@ export interface PolicyHttpsAgent extends https.Agent {
 }
 
 type ConnectCallback = (err: Error | null, stream: Duplex) => void;
+// Node's own type where @types/node has it (24+), so this interface still extends AgentOptions.
+type AgentProxyEnv = https.AgentOptions extends { proxyEnv?: infer P }
+  ? unknown extends P
+    ? NodeJS.ProcessEnv | undefined
+    : P
+  : NodeJS.ProcessEnv | undefined;
 
 /**
  * An `https.Agent` that applies a TLS policy in `createConnection`, the one seam every
@@ -43,15 +56,15 @@ type ConnectCallback = (err: Error | null, stream: Duplex) => void;
 class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
   readonly #policy: TlsPolicy;
   readonly #port: PolicyPort;
-  readonly #proxy: ProxyOption;
+  readonly #route: RouteSetting;
   readonly #proxyTls: tls.ConnectionOptions | undefined;
 
-  constructor(options: https.AgentOptions, policy: TlsPolicy, proxy: ProxyOption, proxyTls: tls.ConnectionOptions | undefined) {
+  constructor(options: https.AgentOptions, policy: TlsPolicy, route: RouteSetting, proxyTls: tls.ConnectionOptions | undefined) {
     super(options);
     this.#policy = policy;
     // At creation, so a policy from an incompatible copy of the package fails here, not per request.
     this.#port = portOf(policy);
-    this.#proxy = proxy;
+    this.#route = route;
     this.#proxyTls = proxyTls;
     Object.defineProperty(this, KEYS.policyOf, { value: policy, enumerable: false });
   }
@@ -65,10 +78,11 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     const policyPort = this.#port;
     // The session Node's agent would offer, shown to the planner (which offers only sessions of
     // connections that passed a verdict): Node adds its cached one only where the options name none.
-    const plan = planConnection(policyPort, {
-      ...(options as TlsOptionsLike),
-      session: (options as TlsOptionsLike).session ?? this.#cachedSession(options),
-    });
+    const plan = planConnection(
+      policyPort,
+      { ...(options as TlsOptionsLike), session: (options as TlsOptionsLike).session ?? this.#cachedSession(options) },
+      this.#route,
+    );
     if (plan.refused !== undefined) {
       if (callback === undefined) throw plan.refused;
       process.nextTick(callback, plan.refused, undefined as unknown as Duplex);
@@ -76,7 +90,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     }
     const host = String(options.hostname ?? options.host ?? 'localhost');
     const port = Number(options.port) || 443;
-    const proxy = proxyFor(this.#proxy, host, port);
+    const { proxy } = plan;
     if (proxy === undefined) {
       const socket = super.createConnection(plan.options as https.RequestOptions) as tls.TLSSocket;
       guardSocket(policyPort, socket, plan);
@@ -141,10 +155,15 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
  */
 export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyHttpsAgent {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object of https.Agent options', options);
-  const [{ policy, proxy, proxyTls }, agentOptions] = splitOptions(options, ['policy', 'proxy', 'proxyTls']);
+  // proxyEnv is never handed to Node's https.Agent: its own tunnel would run the origin's
+  // handshake where this agent cannot guard it. This agent tunnels itself, as for `proxy`.
+  const [{ policy, proxy, proxyTls, proxyEnv }, agentOptions] = splitOptions(options, ['policy', 'proxy', 'proxyTls', 'proxyEnv']);
   if (proxyTls !== undefined && (typeof proxyTls !== 'object' || proxyTls === null))
     throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
-  return new PolicyAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), parseProxyOption(proxy), proxyTls);
+  if (proxyEnv !== undefined && (typeof proxyEnv !== 'object' || proxyEnv === null))
+    throw invalidOption('options.proxyEnv', 'an object of proxy variables (process.env)', proxyEnv);
+  const route: RouteSetting = { proxy: proxyOption(proxy), proxyEnv: proxyEnv as ProxyEnv | undefined };
+  return new PolicyAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), route, proxyTls);
 }
 
 /** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */

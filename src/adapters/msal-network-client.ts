@@ -1,6 +1,6 @@
 import { invalidOption } from '../policy/errors.js';
 import { splitOptions } from '../policy/options.js';
-import { createFetchDispatcher, type FetchDispatcherOptions } from './fetch-dispatcher.js';
+import { createFetchDispatcher, type FetchDispatcherOptions, refuseOnBun } from './fetch-dispatcher.js';
 import type { DispatcherLike, NodeFetchDispatcher } from './undici-shapes.js';
 
 /** MSAL's `NetworkResponse` (from @azure/msal-common), restated so MSAL stays optional. */
@@ -40,6 +40,7 @@ type FetchLike = (url: string, init: Record<string, unknown>) => Promise<Respons
 export function createMsalNetworkClient(options: MsalNetworkClientOptions = {}): MsalNetworkClient {
   if (typeof options !== 'object' || options === null)
     throw invalidOption('options', 'an object of createFetchDispatcher options', options);
+  refuseOnBun('createMsalNetworkClient');
   const [{ dispatcher: given }, dispatcherOptions] = splitOptions(options, ['dispatcher']);
   const dispatcher: NodeFetchDispatcher = given ?? createFetchDispatcher(dispatcherOptions);
   const fetchFn = globalThis.fetch as unknown as FetchLike;

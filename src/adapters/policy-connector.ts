@@ -1,19 +1,20 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
-import { planConnection } from '../engine/plan.js';
+import { planConnection, type RouteSetting } from '../engine/plan.js';
 import { judgeCleartext } from '../engine/pooled.js';
 import type { PolicyPort } from '../engine/port.js';
 import { SessionWatch } from '../engine/sessions.js';
 import { guardSocket, markWatched } from '../engine/socket-guard.js';
 import { failureToViolation, judgeHandshake } from '../engine/verdict.js';
 import type { TlsOptionsLike } from '../policy/tls-options.js';
-import { openTunnel, type ProxyOption, proxyFor } from './proxy-tunnel.js';
+import { openTunnel } from './proxy-tunnel.js';
 import type { ConnectOptions, Connector, ConnectorCall, ConnectorCallback, UndiciModule } from './undici-shapes.js';
 
 export interface ConnectorSettings {
   /** The caller's TLS and socket options for the origin (undici's `connect` option). */
   readonly connect: ConnectOptions;
-  readonly tunnel: { readonly proxy: ProxyOption; readonly proxyTls: tls.ConnectionOptions | undefined };
+  readonly route: RouteSetting;
+  readonly proxyTls: tls.ConnectionOptions | undefined;
   readonly allowH2: boolean;
 }
 
@@ -30,7 +31,7 @@ const MAX_SESSIONS = 100; // undici's own default
  */
 export function policyConnector(undici: UndiciModule<unknown>, port: PolicyPort, settings: ConnectorSettings): Connector {
   const build = undici.buildConnector as (options: Record<string | symbol, unknown>) => Connector;
-  const { connect, tunnel, allowH2 } = settings;
+  const { connect, route, proxyTls, allowH2 } = settings;
   const sessions = new Map<string, Buffer>();
 
   return function connectWithPolicy(opts, callback) {
@@ -45,13 +46,11 @@ export function policyConnector(undici: UndiciModule<unknown>, port: PolicyPort,
       else build({ ...connect, allowH2 })(opts, callback);
       return;
     }
-    const plan = planConnection(port, {
-      ...(connect as TlsOptionsLike),
-      host: opts.hostname,
-      servername,
-      port: Number(opts.port) || undefined,
-      session: sessions.get(key),
-    });
+    const plan = planConnection(
+      port,
+      { ...(connect as TlsOptionsLike), host: opts.hostname, servername, port: Number(opts.port) || undefined, session: sessions.get(key) },
+      route,
+    );
     if (plan.refused !== undefined) {
       callback(plan.refused, null);
       return;
@@ -94,7 +93,7 @@ export function policyConnector(undici: UndiciModule<unknown>, port: PolicyPort,
     const planned = { ...opts };
     if (typeof plan.options.servername === 'string') planned.servername = plan.options.servername;
     const targetPort = Number(opts.port) || 443;
-    const proxy = proxyFor(tunnel.proxy, opts.hostname, targetPort);
+    const { proxy } = plan;
     if (proxy === undefined) {
       connectGuarded(planned);
       return;
@@ -102,7 +101,7 @@ export function policyConnector(undici: UndiciModule<unknown>, port: PolicyPort,
     // undici's connector runs the TLS handshake over a socket it is given (`httpSocket`), so
     // the origin's handshake, and the policy's check of it, are the same as without a proxy.
     const timeout = typeof connect.timeout === 'number' ? connect.timeout : undefined;
-    openTunnel(proxy, opts.hostname, targetPort, { proxyTls: tunnel.proxyTls, timeout }).then(
+    openTunnel(proxy, opts.hostname, targetPort, { proxyTls, timeout }).then(
       (raw) => connectGuarded({ ...planned, httpSocket: raw }),
       (error: Error) => callback(error, null),
     );

@@ -1,67 +1,9 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { invalidOption } from '../policy/errors.js';
-import { normalizeHost } from '../policy/host-names.js';
+import type { ProxyTarget } from '../policy/options.js';
 
-/** A proxy to tunnel through with HTTP CONNECT. */
-export interface ProxyTarget {
-  readonly url: URL;
-  /** `Basic ...` from the URL's userinfo; sent, never logged or put in an error message. */
-  readonly authorization: string | undefined;
-}
-
-/** `proxy` as the agent and the dispatcher accept it: a URL, or `true` for HTTPS_PROXY/NO_PROXY. */
-export type ProxyOption = string | URL | true | undefined;
-
-/** Validates a proxy option at creation; `true` is resolved per connection from the environment. */
-export function parseProxyOption(value: unknown, path = 'options.proxy'): ProxyOption {
-  if (value === undefined || value === true) return value;
-  if (typeof value !== 'string' && !(value instanceof URL)) throw invalidOption(path, "a proxy URL ('http://proxy:3128') or true", value);
-  toTarget(value, path);
-  return value;
-}
-
-function toTarget(value: string | URL, path: string): ProxyTarget {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw invalidOption(path, "a proxy URL ('http://proxy:3128') or true", '(a malformed URL)');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidOption(path, 'an http: or https: proxy URL', url.protocol);
-  const user = decodeURIComponent(url.username);
-  const authorization =
-    user || url.password ? `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
-  return { url, authorization };
-}
-
-/** The proxy to use for one connection, or undefined to connect directly. */
-export function proxyFor(option: ProxyOption, host: string, port: number): ProxyTarget | undefined {
-  if (option === undefined) return undefined;
-  if (option !== true) return toTarget(option, 'options.proxy');
-  const env = process.env['HTTPS_PROXY'] ?? process.env['https_proxy'];
-  if (env === undefined || env === '' || bypassedByNoProxy(host, port)) return undefined;
-  return toTarget(env, 'HTTPS_PROXY');
-}
-
-/** NO_PROXY as curl and most clients read it: `*`, or names (a leading dot optional) and IPs, with optional ports. */
-function bypassedByNoProxy(host: string, port: number): boolean {
-  const list = process.env['NO_PROXY'] ?? process.env['no_proxy'];
-  if (list === undefined || list.trim() === '') return false;
-  const target = normalizeHost(host);
-  if (target.kind === 'unknown') return false; // cannot tell: keep the proxy, as configured
-  for (const raw of list.split(/[,\s]+/u)) {
-    if (raw === '') continue;
-    if (raw === '*') return true;
-    const match = /^(.*?)(?::(\d+))?$/u.exec(raw.startsWith('[') ? raw.replace(/^\[(.*)\]/u, '$1') : raw);
-    const entryHost = (match?.[1] ?? raw).replace(/^\*?\./u, '');
-    if (match?.[2] !== undefined && Number(match[2]) !== port) continue;
-    const entry = normalizeHost(entryHost);
-    if (entry.kind === 'unknown') continue;
-    if (target.name === entry.name || (target.kind === 'name' && target.name.endsWith(`.${entry.name}`))) return true;
-  }
-  return false;
-}
+// Which proxy a connection goes through is the planner's decision (engine/plan.ts, routeFor);
+// this module only opens the tunnel it names.
 
 export interface TunnelOptions {
   /** TLS options for an https: proxy (the proxy hop only). */

@@ -1,4 +1,6 @@
-import type { TlsPolicyError } from '../policy/errors.js';
+import { isTlsPolicyError, type TlsPolicyError } from '../policy/errors.js';
+import { bypassesProxy } from '../policy/host-names.js';
+import { type ProxyOption, type ProxyTarget, proxyTarget } from '../policy/options.js';
 import { anyInScope, displayHost, namedHosts } from '../policy/scope.js';
 import { hardenTlsOptions, plannedIdentity, type TlsOptionsLike, weakeningOptions } from '../policy/tls-options.js';
 import { actionFor, makeViolation, policyError, type ViolationContext } from '../policy/violations.js';
@@ -27,8 +29,24 @@ export interface ConnectionPlan {
   readonly sessionKey?: string | undefined;
   /** The name the certificate must be verified for (the in-scope one the policy puts back, where an escape was overridden). */
   readonly identity: string | undefined;
-  /** Set when the connection must not be attempted at all (`insecureOptions: 'refuse'`). */
+  /**
+   * The proxy to tunnel through to the origin (agent and dispatcher: see {@link RouteSetting}).
+   * The plan is the same either way: the policy applies to the handshake with the origin.
+   */
+  readonly proxy?: ProxyTarget | undefined;
+  /** Set when the connection must not be attempted at all (`insecureOptions: 'refuse'`, a malformed proxy variable). */
   readonly refused?: TlsPolicyError;
+}
+
+/** Proxy variables: `process.env`, or an https.Agent's `proxyEnv`. */
+export type ProxyEnv = Readonly<Record<string, string | undefined>>;
+
+/** How an adapter that connects by itself (the https agent, the fetch dispatcher) reaches origins. */
+export interface RouteSetting {
+  /** Its `proxy` option. */
+  readonly proxy: ProxyOption;
+  /** Node's `proxyEnv` agent option: variables read instead of Node's env proxy, when `proxy` is unset. */
+  readonly proxyEnv?: ProxyEnv | undefined;
 }
 
 /**
@@ -36,7 +54,19 @@ export interface ConnectionPlan {
  * policy is applied last, over agent and request options alike, so nothing the caller or a
  * library wrote into them can lower it.
  */
-export function planConnection(port: PolicyPort, given: TlsOptionsLike): ConnectionPlan {
+export function planConnection(port: PolicyPort, given: TlsOptionsLike, route?: RouteSetting): ConnectionPlan {
+  const plan = planTls(port, given);
+  if (route === undefined || plan.refused !== undefined) return plan;
+  const { hostname, host, port: targetPort } = plan.options as { hostname?: unknown; host?: unknown; port?: unknown };
+  try {
+    return { ...plan, proxy: routeFor(route, String(hostname ?? host ?? 'localhost'), Number(targetPort) || 443) };
+  } catch (error) {
+    if (!isTlsPolicyError(error)) throw error;
+    return { ...plan, refused: error };
+  }
+}
+
+function planTls(port: PolicyPort, given: TlsOptionsLike): ConnectionPlan {
   const { config } = port;
   // One read of the caller's options: every decision below, and the options Node gets, come
   // from this snapshot, so a getter cannot answer one thing to the check and another to Node.
@@ -109,4 +139,44 @@ export function portableOptions(plan: ConnectionPlan): TlsOptionsLike {
 export function plannerOf(options: object): PolicyPort | undefined {
   const port = brandOf(options, KEYS.guardedBy);
   return isPort(port) ? port : undefined;
+}
+
+/**
+ * The proxy for one connection to an origin, decided here once for the https agent and the
+ * fetch dispatcher: an explicit URL; `true`, the environment's variables; `false`, none; unset,
+ * the agent's `proxyEnv` if given, else the environment when the process runs with Node's own
+ * env proxy (so the policy's agent and dispatcher go where Node's global agent and fetch go).
+ * Variables are read as Node reads them: lower case first, `NO_PROXY` honoured.
+ */
+export function routeFor(route: RouteSetting, host: string, port: number): ProxyTarget | undefined {
+  const { proxy, proxyEnv } = route;
+  if (proxy === false) return undefined;
+  if (typeof proxy === 'string' || proxy instanceof URL) return proxyTarget(proxy, 'options.proxy');
+  const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? (nodeEnvProxy() ? process.env : undefined));
+  if (env === undefined) return undefined;
+  const name = env['https_proxy'] ? 'https_proxy' : 'HTTPS_PROXY';
+  const url = env[name];
+  if (!url || bypassesProxy(env['no_proxy'] || env['NO_PROXY'], host, port)) return undefined;
+  return proxyTarget(url, name);
+}
+
+let envProxyOn: boolean | undefined;
+
+/**
+ * Does this process run with Node's built-in env proxy (`NODE_USE_ENV_PROXY=1`, or
+ * `--use-env-proxy` in NODE_OPTIONS or on the command line, the last flag winning; Node.js
+ * 22.21+, 24.5+ and later)? Read once: Node reads it once, at start-up. Never on Bun, whose
+ * node:https has no env proxy.
+ */
+export function nodeEnvProxy(): boolean {
+  if (envProxyOn !== undefined) return envProxyOn;
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const supported = major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
+  let on = process.env['NODE_USE_ENV_PROXY'] === '1';
+  for (const flag of [...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/u), ...process.execArgv]) {
+    if (flag === '--use-env-proxy') on = true;
+    else if (flag === '--no-use-env-proxy') on = false;
+  }
+  envProxyOn = on && supported && process.versions['bun'] === undefined;
+  return envProxyOn;
 }

@@ -22,6 +22,8 @@ const NODE_CORE_CIPHERS = constants.defaultCoreCipherList;
 // The TLS 1.2 part of Node's list, aliases and exclusions included (`HIGH:!aNULL:...`).
 const NODE_TLS12_PART = tokens(NODE_CORE_CIPHERS).filter((t) => !t.startsWith('TLS_'));
 const STRONG = new Set(STRONG_TLS12_CIPHERS);
+const CORE_TOKENS = new Set(tokens(NODE_CORE_CIPHERS));
+const CORE_EXCLUSIONS = tokens(NODE_CORE_CIPHERS).filter((t) => t.startsWith('!'));
 
 function tokens(cipherString: string): string[] {
   return cipherString.split(/[:, ]+/u).filter((t) => t.length > 0);
@@ -59,9 +61,16 @@ export function cipherStringWeakens(value: string, config: Pick<PolicyConfig, 'c
   return false;
 }
 
-/** Is Node's process-wide default cipher list weaker than Node's own built-in list? */
+/**
+ * Is Node's process-wide default cipher list weaker than Node's own built-in list? A list that
+ * only leaves entries of the built-in one out, keeping all its exclusions, is not (Bun's default
+ * is such a list).
+ */
 export function processCiphersWeakened(value: string, config: Pick<PolicyConfig, 'ciphers'>): boolean {
-  return value !== NODE_CORE_CIPHERS && cipherStringWeakens(value, config);
+  if (value === NODE_CORE_CIPHERS) return false;
+  const given = tokens(value);
+  if (given.every((t) => CORE_TOKENS.has(t)) && CORE_EXCLUSIONS.every((t) => given.includes(t))) return false;
+  return cipherStringWeakens(value, config);
 }
 
 /**
@@ -87,8 +96,16 @@ export function policyCipherString(callerValue: unknown, config: Pick<PolicyConf
  */
 export const POLICY_SECURITY_LEVEL = '@SECLEVEL=2';
 
+/**
+ * BoringSSL (Bun, and Node.js builds on it) has no security levels and refuses a cipher string
+ * that names one (`ERR_SSL_INVALID_COMMAND`): there the level is left out, and BoringSSL's own
+ * fixed limits apply (docs/runtimes.md).
+ */
+export const SECURITY_LEVELS = (process.features as { openssl_is_boringssl?: boolean }).openssl_is_boringssl !== true;
+
 function withSecurityLevel(cipherString: string): string {
-  return /@SECLEVEL=\d/u.test(cipherString) ? cipherString : `${cipherString}:${POLICY_SECURITY_LEVEL}`;
+  if (!SECURITY_LEVELS || /@SECLEVEL=\d/u.test(cipherString)) return cipherString;
+  return `${cipherString}:${POLICY_SECURITY_LEVEL}`;
 }
 
 // Markers of suites no policy accepts, as they appear in OpenSSL names (RC4-MD5,

@@ -80,3 +80,24 @@ export function hostOfAuthority(authority: unknown): string | undefined {
   if (typeof authority !== 'string' || authority === '') return undefined;
   return authority.startsWith('[') ? authority.slice(1, authority.indexOf(']')) : authority.split(':')[0];
 }
+
+/**
+ * Is `host:port` in a NO_PROXY list? As curl and Node read it: `*`, or names (a leading `.` or
+ * `*.` optional: the name and every name under it) and IPs, each with an optional `:port`.
+ */
+export function bypassesProxy(list: string | undefined, host: string, port: number): boolean {
+  if (list === undefined || list.trim() === '') return false;
+  const target = normalizeHost(host);
+  if (target.kind === 'unknown') return false; // cannot tell: keep the proxy, as configured
+  for (const raw of list.split(/[,\s]+/u)) {
+    if (raw === '') continue;
+    if (raw === '*') return true;
+    const match = /^(.*?)(?::(\d+))?$/u.exec(raw.startsWith('[') ? raw.replace(/^\[(.*)\]/u, '$1') : raw);
+    const entryHost = (match?.[1] ?? raw).replace(/^\*?\./u, '');
+    if (match?.[2] !== undefined && Number(match[2]) !== port) continue;
+    const entry = normalizeHost(entryHost);
+    if (entry.kind === 'unknown') continue;
+    if (target.name === entry.name || (target.kind === 'name' && target.name.endsWith(`.${entry.name}`))) return true;
+  }
+  return false;
+}

@@ -130,6 +130,44 @@ function loggerOption(value: unknown): LoggerLike | 'json' | false {
   throw invalidOption('policy.logger', "a logger with a warn method (pino, winston, bunyan, console), 'json' or false", value);
 }
 
+/** A proxy to tunnel through with HTTP CONNECT. */
+export interface ProxyTarget {
+  readonly url: URL;
+  /** `Basic ...` from the URL's userinfo; sent, never logged or put in an error message. */
+  readonly authorization: string | undefined;
+}
+
+/**
+ * `proxy` as the agent and the dispatcher accept it: a proxy URL; `true` for the proxy variables
+ * of the environment; `false` for never a proxy; unset for Node's own env proxy when the process
+ * runs with it (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), else none.
+ */
+export type ProxyOption = string | URL | boolean | undefined;
+
+/** Validates a proxy option at creation; the environment is read per connection (engine/plan.ts). */
+export function proxyOption(value: unknown, path = 'options.proxy'): ProxyOption {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (typeof value !== 'string' && !(value instanceof URL))
+    throw invalidOption(path, "a proxy URL ('http://proxy:3128'), true or false", value);
+  proxyTarget(value, path);
+  return value;
+}
+
+/** A proxy URL, checked: `http:` or `https:`, credentials turned into a `Proxy-Authorization` value. */
+export function proxyTarget(value: string | URL, path: string): ProxyTarget {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw invalidOption(path, "a proxy URL ('http://proxy:3128'), true or false", '(a malformed URL)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidOption(path, 'an http: or https: proxy URL', url.protocol);
+  const user = decodeURIComponent(url.username);
+  const authorization =
+    user || url.password ? `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
+  return { url, authorization };
+}
+
 /** Validates options eagerly; every message names the option and the allowed values. */
 export function resolvePolicyOptions(options: unknown): PolicyConfig {
   if (options === undefined || options === null) options = {};

@@ -32,7 +32,9 @@ export type TlsPolicyErrorCode =
   /** An optional peer dependency that a feature needs (undici) is not installed. */
   | 'ERR_TLS_POLICY_MISSING_DEPENDENCY'
   /** Two copies of this package that speak different registry protocols are loaded in one process. */
-  | 'ERR_TLS_POLICY_INCOMPATIBLE_COPY';
+  | 'ERR_TLS_POLICY_INCOMPATIBLE_COPY'
+  /** The runtime ignores the seam a feature needs (the fetch dispatcher on Bun, whose fetch takes no dispatcher). */
+  | 'ERR_TLS_POLICY_UNSUPPORTED_RUNTIME';
 
 /**
  * One thing that did not meet the policy. Holds no secrets by construction: host names,

@@ -1,6 +1,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import * as net from 'node:net';
 import tls from 'node:tls';
+import * as tlsNamespace from 'node:tls';
 import { planConnection, plannerOf } from '../engine/plan.js';
 import type { PolicyPort } from '../engine/port.js';
 import { guardSocket } from '../engine/socket-guard.js';
@@ -52,6 +53,15 @@ export function hookTlsConnect(current: () => PolicyPort | undefined): () => voi
     for (const restore of restores) restore();
     syncBuiltinESMExports();
   };
+}
+
+/**
+ * Does `import { connect } from 'node:tls'` see the wrapper? Node updates the bindings of
+ * builtin modules on `syncBuiltinESMExports()`; Bun does not: there an ES module that imported
+ * `connect` by name before the install keeps the original (the install reports it as a finding).
+ */
+export function namedImportsSeeWrapper(): boolean {
+  return tlsNamespace.connect === tls.connect;
 }
 
 /**

@@ -4,7 +4,7 @@ import { weakerIn } from '../policy/compare.js';
 import type { TlsPolicyOptions } from '../policy/options.js';
 import { makeViolation } from '../policy/violations.js';
 import { toPolicy, type TlsPolicy } from '../tls-policy.js';
-import { hookTlsConnect } from './connect-hook.js';
+import { hookTlsConnect, namedImportsSeeWrapper } from './connect-hook.js';
 import { hookHttp2 } from './http2-hook.js';
 import { hookRequests } from './request-hooks.js';
 import { auditRuntime } from './runtime-audit.js';
@@ -133,5 +133,13 @@ function tell(entry: Entry, names: readonly string[], detail: string, action: 'b
  */
 function reportRuntime(port: PolicyPort): void {
   const findings = auditRuntime().filter((f) => f.severity !== 'info');
+  if (!namedImportsSeeWrapper())
+    findings.push({
+      id: 'install-named-imports',
+      severity: 'high',
+      message:
+        "this runtime (Bun) does not update `import { connect } from 'node:tls'` bindings: ES modules that import it by name escape the install",
+      fix: 'on Bun, preload the install: bun --preload m365-tls-policy/register (the CommonJS entry, which runs before any ES module binds node:tls)',
+    });
   if (findings.length > 0) port.sink.findings(findings);
 }

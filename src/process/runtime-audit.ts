@@ -29,6 +29,10 @@ interface AuditInputs {
   readonly now: Date;
   readonly nodeVersion: string;
   readonly opensslVersion: string;
+  /** Bun's version when running on Bun (`process.versions.bun`). */
+  readonly bunVersion: string | undefined;
+  /** The TLS library is BoringSSL (Bun), whose `process.versions.openssl` is a compatibility string. */
+  readonly boringssl: boolean;
 }
 
 /**
@@ -43,6 +47,8 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
     now: inputs.now ?? new Date(),
     nodeVersion: inputs.nodeVersion ?? process.versions.node,
     opensslVersion: inputs.opensslVersion ?? process.versions.openssl,
+    bunVersion: 'bunVersion' in inputs ? inputs.bunVersion : process.versions['bun'],
+    boringssl: inputs.boringssl ?? (process.features as { openssl_is_boringssl?: boolean }).openssl_is_boringssl === true,
   };
   const findings: RuntimeFinding[] = [];
   const flags = [...i.nodeOptions.split(/\s+/u), ...i.execArgv].filter((f) => f.length > 0);
@@ -119,7 +125,15 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
       fix: 'find the code that assigned tls.DEFAULT_CIPHERS and remove it',
     });
 
-  const major = Number(i.nodeVersion.split('.')[0]);
+  if (i.bunVersion !== undefined)
+    findings.push({
+      id: 'bun-fetch',
+      severity: 'high',
+      message: `Bun ${i.bunVersion}: fetch does not go through node:tls and ignores a dispatcher, so no policy (install or dispatcher) checks or refuses its connections`,
+      fix: 'on Bun, call Microsoft 365 with node:https (axios, got, ...) and createHttpsAgent or the install, or run on Node.js',
+    });
+  // On Bun, process.versions.node is the Node.js API it emulates, not a Node.js release.
+  const major = i.bunVersion === undefined ? Number(i.nodeVersion.split('.')[0]) : Number.NaN;
   const eol = NODE_END_OF_LIFE[major];
   if (eol !== undefined && i.now.toISOString().slice(0, 10) > eol) {
     findings.push({
@@ -130,7 +144,7 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
     });
   }
   const opensslMajor = Number(/^(\d+)/u.exec(i.opensslVersion)?.[1] ?? 0);
-  if (opensslMajor < 3)
+  if (opensslMajor < 3 && !i.boringssl)
     findings.push({
       id: 'openssl-version',
       severity: 'medium',
@@ -141,7 +155,10 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
   findings.push({
     id: 'versions',
     severity: 'info',
-    message: `Node.js ${i.nodeVersion} with OpenSSL ${i.opensslVersion}`,
+    message:
+      i.bunVersion === undefined
+        ? `Node.js ${i.nodeVersion} with ${i.boringssl ? 'BoringSSL' : `OpenSSL ${i.opensslVersion}`}`
+        : `Bun ${i.bunVersion} (Node.js API ${i.nodeVersion}) with BoringSSL`,
     fix: 'none needed',
   });
   return findings;
