@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tls from 'node:tls';
+import { weakCertificateChain } from '../src/engine/socket-checks.js';
 import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, isTlsPolicyError } from '../src/index.js';
 import { listenOnLoopback, track } from '../src/testing/loopback.js';
 import { issueCertificate } from '../src/testing/x509.js';
@@ -21,7 +23,8 @@ import { withServers } from './helpers/tls-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGE = pathToFileURL(join(ROOT, 'dist/esm/index.js')).href;
-const BUN = process.env['BUN_BIN'] ?? '/tmp/bun/node_modules/@oven/bun-linux-x64/bin/bun';
+// Bun runs these cases in CI's Bun stage (.ci/run sets BUN_BIN); without it they are skipped.
+const BUN = process.env['BUN_BIN'];
 const TOKEN = 'Bearer eyJ0eXAiOiJKV1Qi.attack15-secret';
 
 /** A CA and a graph.microsoft.com leaf signed by it, weak in one way (RSA-1024 key or SHA-1 signature). */
@@ -40,6 +43,25 @@ function weakLeaf(kind: 'rsa1024' | 'sha1'): { ca: string; cert: string; key: st
     issuer,
     ...window,
     digest: kind === 'sha1' ? 'sha1' : 'sha256',
+  });
+  return { ca, cert, key: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** A CA and a good graph.microsoft.com leaf (RSA 2048, SHA-256). */
+function goodLeaf(): { ca: string; cert: string; key: string } {
+  const now = Date.now();
+  const caKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const issuer = { commonName: 'attack-15 good CA', privateKey: caKeys.privateKey, publicKey: caKeys.publicKey };
+  const window = { notBefore: new Date(now - 864e5), notAfter: new Date(now + 864e5) };
+  const ca = issueCertificate({ commonName: issuer.commonName, ca: true, publicKey: caKeys.publicKey, issuer, ...window });
+  const leafKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = issueCertificate({
+    commonName: 'graph.microsoft.com',
+    names: ['graph.microsoft.com'],
+    ca: false,
+    publicKey: leafKeys.publicKey,
+    issuer,
+    ...window,
   });
   return { ca, cert, key: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
@@ -95,7 +117,7 @@ async function runClient(bin: string, env: Record<string, string>): Promise<stri
 describe('attack-15 (b): BoringSSL and @SECLEVEL', () => {
   for (const kind of ['rsa1024', 'sha1'] as const) {
     it(`Bun: the policy agent refuses a graph.microsoft.com certificate with ${kind === 'rsa1024' ? 'an RSA-1024 key' : 'a SHA-1 signature'} (as on Node)`, {
-      skip: existsSync(BUN) ? false : `no Bun at ${BUN} (set BUN_BIN)`,
+      skip: BUN !== undefined && existsSync(BUN) ? false : 'needs Bun: BUN_BIN names its binary (CI sets it in the Bun stage)',
     }, async () => {
       const leaf = weakLeaf(kind);
       const server = await weakServer(leaf);
@@ -103,9 +125,37 @@ describe('attack-15 (b): BoringSSL and @SECLEVEL', () => {
         // Control: the same client on Node refuses it (@SECLEVEL=2).
         const onNode = await runClient(process.execPath, { PORT: String(server.port), CA: leaf.ca, SPOOF: '0' });
         assert.equal(onNode, 'ERR_TLS_POLICY_UNVERIFIED');
-        const onBun = await runClient(BUN, { PORT: String(server.port), CA: leaf.ca, SPOOF: '0' });
+        const onBun = await runClient(BUN as string, { PORT: String(server.port), CA: leaf.ca, SPOOF: '0' });
         assert.equal(onBun, 'ERR_TLS_POLICY_UNVERIFIED', `Bun's policy agent got "${onBun}"`);
         assert.deepEqual(server.tokens, [], 'the bearer token reached a server with a weak certificate');
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  // On Node the security level refuses these chains first; this is the stand-in the verdict uses
+  // where there is none (Bun's BoringSSL), tested here on every Node version CI runs.
+  for (const [kind, code] of [
+    ['rsa1024', 'EE_KEY_TOO_SMALL'],
+    ['sha1', 'CA_MD_TOO_WEAK'],
+    ['good', undefined],
+  ] as const) {
+    it(`weakCertificateChain: ${kind === 'good' ? 'an RSA-2048/SHA-256 chain passes' : `${kind} is found (${code})`}`, async () => {
+      const leaf = kind === 'good' ? { ...weakLeaf('sha1'), ...goodLeaf() } : weakLeaf(kind);
+      const server = await weakServer(leaf);
+      try {
+        const socket = tls.connect({
+          host: '127.0.0.1',
+          port: server.port,
+          servername: 'graph.microsoft.com',
+          ca: leaf.ca,
+          ciphers: 'DEFAULT:@SECLEVEL=0',
+        });
+        await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+        assert.equal(socket.authorized, true, String(socket.authorizationError));
+        assert.equal(weakCertificateChain(socket)?.nodeCode, code);
+        socket.destroy();
       } finally {
         await server.close();
       }

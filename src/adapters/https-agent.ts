@@ -162,7 +162,7 @@ export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyH
     throw invalidOption('options.proxyTls', 'an object of TLS options', proxyTls);
   if (proxyEnv !== undefined && (typeof proxyEnv !== 'object' || proxyEnv === null))
     throw invalidOption('options.proxyEnv', 'an object of proxy variables (process.env)', proxyEnv);
-  const route: RouteSetting = { proxy: proxyOption(proxy), proxyEnv: proxyEnv as ProxyEnv | undefined };
+  const route: RouteSetting = { proxy: proxyOption(proxy), proxyEnv: proxyEnv as ProxyEnv | undefined, noProxyRules: 'node' };
   return new PolicyAgent({ keepAlive: true, ...agentOptions }, toPolicy(policy, 'options.policy'), route, proxyTls);
 }
 

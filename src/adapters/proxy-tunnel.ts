@@ -16,6 +16,9 @@ export interface TunnelOptions {
  * handshake with the origin: the policy then applies to that handshake, end to end, exactly
  * as without a proxy. The proxy sees only the CONNECT request.
  */
+/** How long a proxy may take to answer CONNECT when the caller set no timeout: undici's connect timeout. */
+export const DEFAULT_TUNNEL_TIMEOUT_MS = 10_000;
+
 export function openTunnel(proxy: ProxyTarget, host: string, port: number, options: TunnelOptions = {}): Promise<net.Socket> {
   const proxyPort = Number(proxy.url.port) || (proxy.url.protocol === 'https:' ? 443 : 80);
   const proxyHost = proxy.url.hostname.replace(/^\[(.*)\]$/u, '$1');
@@ -29,8 +32,11 @@ export function openTunnel(proxy: ProxyTarget, host: string, port: number, optio
       socket.destroy();
       reject(error);
     };
-    if (options.timeout)
-      socket.setTimeout(options.timeout, () => fail(tunnelError(`proxy ${proxy.url.host} did not answer CONNECT in time`, 'ETIMEDOUT')));
+    // A proxy that accepts and never answers would hang the request forever: undici's own connect
+    // timeout starts only once the tunnel is up, and an https.Agent has none. So a default.
+    socket.setTimeout(options.timeout || DEFAULT_TUNNEL_TIMEOUT_MS, () =>
+      fail(tunnelError(`proxy ${proxy.url.host} did not answer CONNECT in time`, 'ETIMEDOUT')),
+    );
     socket.once('error', fail);
     socket.once(proxy.url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
       const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];

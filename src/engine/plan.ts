@@ -47,6 +47,13 @@ export interface RouteSetting {
   readonly proxy: ProxyOption;
   /** Node's `proxyEnv` agent option: variables read instead of Node's env proxy, when `proxy` is unset. */
   readonly proxyEnv?: ProxyEnv | undefined;
+  /**
+   * Whose NO_PROXY rules apply to the environment's proxy: `'node'` for the https agent (as
+   * Node's own agent reads them: a bare name bypasses that name only), `'curl'` for the fetch
+   * dispatcher (as undici's EnvHttpProxyAgent, behind Node's fetch: a bare name covers its
+   * subdomains too). The policy's connection goes where the plain client's would.
+   */
+  readonly noProxyRules?: 'node' | 'curl' | undefined;
 }
 
 /**
@@ -156,7 +163,8 @@ export function routeFor(route: RouteSetting, host: string, port: number): Proxy
   if (env === undefined) return undefined;
   const name = env['https_proxy'] ? 'https_proxy' : 'HTTPS_PROXY';
   const url = env[name];
-  if (!url || bypassesProxy(env['no_proxy'] || env['NO_PROXY'], host, port)) return undefined;
+  const rules = proxy === true ? 'curl' : (route.noProxyRules ?? 'curl');
+  if (!url || bypassesProxy(env['no_proxy'] || env['NO_PROXY'], host, port, rules)) return undefined;
   return proxyTarget(url, name);
 }
 

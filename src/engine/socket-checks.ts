@@ -1,10 +1,11 @@
 import * as tls from 'node:tls';
-import { negotiatedCipherAllowed } from '../policy/ciphers.js';
+import { negotiatedCipherAllowed, tlsLibraryHasSecurityLevels } from '../policy/ciphers.js';
 import { normalizeHost } from '../policy/host-names.js';
 import type { PolicyConfig } from '../policy/options.js';
 import { versionRank } from '../policy/tls-options.js';
 import type { PolicyViolation } from '../policy/types.js';
 import { makeViolation, type ViolationContext } from '../policy/violations.js';
+import { isWeakSignature, signatureAlgorithmOf } from '../support/x509-der.js';
 
 /**
  * Post-handshake facts of a connected socket, judged against the policy. Reads
@@ -68,8 +69,42 @@ export function inspectSocket(
         }),
       );
     }
+    // Where the TLS library has security levels, level 2 in the policy's context already refused
+    // such a chain while verifying it (on the chain it built, which this walk cannot know).
+    const weak = tlsLibraryHasSecurityLevels() ? undefined : weakCertificateChain(socket);
+    if (weak !== undefined) violations.push(makeViolation(ctx, { kind: 'unverified-peer', ...weak }));
   }
   return { ctx, violations };
+}
+
+/**
+ * Keys and signatures OpenSSL security level 2 refuses (RSA/DSA below 2048 bits, EC below 224,
+ * SHA-1/MD5/SHA-224 signatures) in the chain the peer presented: the verdict's stand-in for the
+ * level where the TLS library has none (BoringSSL, under Bun). The trust anchor's own signature
+ * is never checked.
+ */
+export function weakCertificateChain(socket: tls.TLSSocket): { detail: string; nodeCode: string } | undefined {
+  let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  const seen = new Set<string>();
+  for (let depth = 0; cert?.raw !== undefined && !seen.has(cert.fingerprint256); depth += 1) {
+    seen.add(cert.fingerprint256);
+    const which = depth === 0 ? 'the server certificate' : `chain certificate ${depth + 1}`;
+    const bits = typeof cert.bits === 'number' ? cert.bits : undefined;
+    const ec = cert.asn1Curve !== undefined || cert.nistCurve !== undefined;
+    if (bits !== undefined && bits < (ec ? 224 : 2048))
+      return {
+        detail: `${which} has a ${ec ? 'EC' : 'RSA/DSA'} key of ${bits} bits`,
+        nodeCode: depth === 0 ? 'EE_KEY_TOO_SMALL' : 'CA_KEY_TOO_SMALL',
+      };
+    const issuer = cert.issuerCertificate;
+    const anchor = issuer === undefined || issuer === cert || issuer.fingerprint256 === cert.fingerprint256;
+    if (!anchor) {
+      const algorithm = signatureAlgorithmOf(cert.raw);
+      if (isWeakSignature(algorithm)) return { detail: `${which} is signed with ${algorithm}`, nodeCode: 'CA_MD_TOO_WEAK' };
+    }
+    cert = issuer;
+  }
+  return undefined;
 }
 
 function hasCertificate(socket: tls.TLSSocket): boolean {

@@ -1,4 +1,5 @@
 import { constants } from 'node:crypto';
+import * as tls from 'node:tls';
 import type { PolicyConfig } from './options.js';
 
 /**
@@ -97,14 +98,27 @@ export function policyCipherString(callerValue: unknown, config: Pick<PolicyConf
 export const POLICY_SECURITY_LEVEL = '@SECLEVEL=2';
 
 /**
- * BoringSSL (Bun, and Node.js builds on it) has no security levels and refuses a cipher string
- * that names one (`ERR_SSL_INVALID_COMMAND`): there the level is left out, and BoringSSL's own
- * fixed limits apply (docs/runtimes.md).
+ * Does this TLS library know security levels? BoringSSL (Bun, and Node.js builds on it) has
+ * none and refuses a cipher string that names one (`ERR_SSL_INVALID_COMMAND`): there the level
+ * is left out, and the verdict's own key and signature check (engine/socket-checks.ts) stands in
+ * for it. Found out by asking the library itself, once, never from `process.features`, which any
+ * module can rewrite to make the policy drop its level.
  */
-export const SECURITY_LEVELS = (process.features as { openssl_is_boringssl?: boolean }).openssl_is_boringssl !== true;
+let securityLevels: boolean | undefined;
+export function tlsLibraryHasSecurityLevels(): boolean {
+  if (securityLevels === undefined) {
+    try {
+      tls.createSecureContext({ ciphers: `DEFAULT:${POLICY_SECURITY_LEVEL}` });
+      securityLevels = true;
+    } catch {
+      securityLevels = false;
+    }
+  }
+  return securityLevels;
+}
 
 function withSecurityLevel(cipherString: string): string {
-  if (!SECURITY_LEVELS || /@SECLEVEL=\d/u.test(cipherString)) return cipherString;
+  if (/@SECLEVEL=\d/u.test(cipherString) || !tlsLibraryHasSecurityLevels()) return cipherString;
   return `${cipherString}:${POLICY_SECURITY_LEVEL}`;
 }
 

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 
 /** A host name reduced to the form the scope compares, or why it could not be. */
 export type NormalizedHost =
@@ -82,22 +82,44 @@ export function hostOfAuthority(authority: unknown): string | undefined {
 }
 
 /**
- * Is `host:port` in a NO_PROXY list? As curl and Node read it: `*`, or names (a leading `.` or
- * `*.` optional: the name and every name under it) and IPs, each with an optional `:port`.
+ * Is `host:port` in a NO_PROXY list? `'curl'` rules (curl, undici's EnvHttpProxyAgent): `*`, or
+ * names (a leading `.` or `*.` optional: the name and every name under it) and IPs, each with an
+ * optional `:port`. `'node'` rules (Node's https.Agent with its env proxy): a bare name or IP
+ * (with an optional `:port`) is that host only; `.name` and `*.name` cover the names under it
+ * (`.name` the name itself too); `a.b.c.d-e.f.g.h` is an IPv4 range.
  */
-export function bypassesProxy(list: string | undefined, host: string, port: number): boolean {
+export function bypassesProxy(list: string | undefined, host: string, port: number, rules: 'node' | 'curl' = 'curl'): boolean {
   if (list === undefined || list.trim() === '') return false;
   const target = normalizeHost(host);
   if (target.kind === 'unknown') return false; // cannot tell: keep the proxy, as configured
   for (const raw of list.split(/[,\s]+/u)) {
     if (raw === '') continue;
     if (raw === '*') return true;
+    if (rules === 'node') {
+      if (nodeBypasses(raw.toLowerCase(), target, port)) return true;
+      continue;
+    }
     const match = /^(.*?)(?::(\d+))?$/u.exec(raw.startsWith('[') ? raw.replace(/^\[(.*)\]/u, '$1') : raw);
     const entryHost = (match?.[1] ?? raw).replace(/^\*?\./u, '');
     if (match?.[2] !== undefined && Number(match[2]) !== port) continue;
     const entry = normalizeHost(entryHost);
     if (entry.kind === 'unknown') continue;
     if (target.name === entry.name || (target.kind === 'name' && target.name.endsWith(`.${entry.name}`))) return true;
+  }
+  return false;
+}
+
+/** One NO_PROXY entry as Node's https.Agent reads it (lib/_http_agent ProxyConfig#shouldUseProxy). */
+function nodeBypasses(entry: string, target: NormalizedHost, port: number): boolean {
+  if (target.kind === 'unknown') return false;
+  const host = target.name;
+  if (entry === host || entry === `${host}:${port}` || entry === `[${host}]:${port}`) return true;
+  if (entry.startsWith('.')) return host === entry.slice(1) || host.endsWith(entry);
+  if (entry.startsWith('*.')) return host.endsWith(entry.slice(1));
+  const range = /^(\d{1,3}(?:\.\d{1,3}){3})-(\d{1,3}(?:\.\d{1,3}){3})$/u.exec(entry);
+  if (range && target.kind === 'ip' && isIPv4(host)) {
+    const n = (ip: string): number => ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+    return n(host) >= n(range[1] ?? '') && n(host) <= n(range[2] ?? '');
   }
   return false;
 }

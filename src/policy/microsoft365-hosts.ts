@@ -70,6 +70,12 @@ const CURATED_API_HOSTS: Readonly<Record<Cloud, readonly string[]>> = {
     '*.partner.microsoftonline.cn',
     'auth.microsoft.cn',
     '*.auth.microsoft.cn',
+    // API hosts that take bearer tokens and are on no endpoint set: Azure AD Graph in 21Vianet
+    // (the counterpart of graph.windows.net; Entra "national cloud" endpoints) and the Office 365
+    // Management Activity API (the counterpart of manage.office.com; microsoft/CSS-Exchange's
+    // per-cloud ManagementApiEndpoint table).
+    'graph.chinacloudapi.cn',
+    'manage.office.cn',
   ],
 };
 

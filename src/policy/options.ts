@@ -162,9 +162,20 @@ export function proxyTarget(value: string | URL, path: string): ProxyTarget {
     throw invalidOption(path, "a proxy URL ('http://proxy:3128'), true or false", '(a malformed URL)');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidOption(path, 'an http: or https: proxy URL', url.protocol);
-  const user = decodeURIComponent(url.username);
-  const authorization =
-    user || url.password ? `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    // Never the value itself: it holds a password.
+    throw invalidOption(
+      path,
+      "a proxy URL whose user name and password are percent-encoded (a literal '%' is '%25')",
+      '(a malformed user name or password)',
+    );
+  }
+  const authorization = user || password ? `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` : undefined;
   return { url, authorization };
 }
 

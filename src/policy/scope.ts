@@ -16,12 +16,20 @@ export interface HostScope {
 /** Label-boundary pattern syntax: `name.example` or `*.name.example`. */
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/u;
 
+let builtInScope: HostScope | undefined;
+
 export function compileScope(
   hosts: 'microsoft365' | '*' | readonly string[],
   extraHosts: readonly string[],
   path = 'policy.hosts',
 ): HostScope {
   if (hosts === '*') return { patterns: '*', matches: () => true };
+  // The built-in list (220 patterns) is parsed once per process: a policy made per agent or per
+  // request (createHttpsAgent() without a policy) would otherwise parse it every time.
+  if (hosts === 'microsoft365' && extraHosts.length === 0) {
+    builtInScope ??= Object.freeze(compileScope(MICROSOFT_365_HOSTS, [], 'MICROSOFT_365_HOSTS'));
+    return builtInScope;
+  }
   const given = hosts === 'microsoft365' ? MICROSOFT_365_HOSTS : hosts;
   const exact = new Set<string>();
   const suffixes = new Set<string>();

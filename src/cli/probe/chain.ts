@@ -1,27 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import type * as tls from 'node:tls';
+import { isWeakSignature, signatureAlgorithmOf } from '../../support/x509-der.js';
 import type { ChainCertificate, ProbeWarning } from './types.js';
 
 // The certificates a server presents, described as sslscan does: key type and size, signature
-// algorithm, validity. Node's X509Certificate has no signature algorithm on Node 20, so it is
-// read from the DER: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }.
+// algorithm (read from the DER by support/x509-der.ts, as the verdict reads it), validity.
 
-const SIGNATURE_ALGORITHMS: Readonly<Record<string, string>> = {
-  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
-  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
-  '1.2.840.113549.1.1.10': 'rsassaPss',
-  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
-  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
-  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
-  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption',
-  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
-  '1.2.840.10045.4.3.1': 'ecdsa-with-SHA224',
-  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
-  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
-  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
-  '1.3.101.112': 'ED25519',
-  '1.3.101.113': 'ED448',
-};
 const CURVE_BITS: Readonly<Record<string, number>> = {
   prime256v1: 256,
   secp384r1: 384,
@@ -37,45 +21,6 @@ export const EXPIRY_WARNING_DAYS = 30;
 /** `INVALID_DATE` for a date that is not one (a malformed certificate's validity). */
 export const INVALID_DATE = 'invalid';
 export const isoOrInvalid = (date: Date): string => (Number.isNaN(date.getTime()) ? INVALID_DATE : date.toISOString());
-
-/** One DER element at `at`: where its content starts and ends. */
-function element(der: Buffer, at: number): { start: number; end: number } | undefined {
-  let p = at + 1;
-  const first = der[p++];
-  if (first === undefined) return undefined;
-  let length = first;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    if (count === 0 || count > 4) return undefined;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + (der[p++] ?? 0);
-  }
-  return p + length <= der.length ? { start: p, end: p + length } : undefined;
-}
-
-function decodeOid(bytes: Buffer): string {
-  const parts = [Math.floor((bytes[0] ?? 0) / 40), (bytes[0] ?? 0) % 40];
-  let value = 0;
-  for (const byte of bytes.subarray(1)) {
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join('.');
-}
-
-/** The outer signatureAlgorithm's name (or its OID), read from the DER. */
-export function signatureAlgorithmOf(der: Buffer): string {
-  const certificate = element(der, 0);
-  const tbs = certificate && element(der, certificate.start);
-  const algorithm = tbs && element(der, tbs.end);
-  const oid = algorithm && der[algorithm.start] === 0x06 ? element(der, algorithm.start) : undefined;
-  if (oid === undefined) return 'unknown';
-  const dotted = decodeOid(der.subarray(oid.start, oid.end));
-  return SIGNATURE_ALGORITHMS[dotted] ?? dotted;
-}
 
 export function describeCertificate(peer: tls.PeerCertificate, now = Date.now()): ChainCertificate {
   const x509 = new X509Certificate(peer.raw);
@@ -119,7 +64,7 @@ export function chainWarnings(chain: readonly ChainCertificate[]): ProbeWarning[
     if (weakKey)
       warnings.push({ code: 'weak-key', message: `${which} has a weak key (${c.keyType.toUpperCase()} ${c.keyBits ?? '?'} bits)` });
     // A self-signed root's own signature is never checked: only what a client verifies counts.
-    if (!c.selfSigned && /SHA1|MD5|SHA224/iu.test(c.signatureAlgorithm))
+    if (!c.selfSigned && isWeakSignature(c.signatureAlgorithm))
       warnings.push({ code: 'weak-signature', message: `${which} is signed with ${c.signatureAlgorithm}` });
   });
   return warnings;
