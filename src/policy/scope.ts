@@ -24,7 +24,7 @@ export function compileScope(
   path = 'policy.hosts',
 ): HostScope {
   if (hosts === '*') return { patterns: '*', matches: () => true };
-  // The built-in list (220 patterns) is parsed once per process: a policy made per agent or per
+  // The built-in list (over 200 patterns) is parsed once per process: a policy made per agent or per
   // request (createHttpsAgent() without a policy) would otherwise parse it every time.
   if (hosts === 'microsoft365' && extraHosts.length === 0) {
     builtInScope ??= Object.freeze(compileScope(MICROSOFT_365_HOSTS, [], 'MICROSOFT_365_HOSTS'));
