@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { CloudAdapter } from '@microsoft/agents-hosting';
 import { createTlsPolicy, installTlsPolicy, type TlsPolicy } from '../src/index.js';
 import { findTlsPolicyError } from '../src/testing/index.js';
+import { entraStandIn } from './helpers/entra.js';
 import { recordEvents } from './helpers/events.js';
 import { recordOutgoing, routeToLoopback } from './helpers/outgoing.js';
 import { startTlsServer, type TestServer as Server, type Version } from './helpers/tls-server.js';
@@ -15,16 +16,7 @@ import { startTlsServer, type TestServer as Server, type Version } from './helpe
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const TOKEN = 'eyJ0eXAi.agents-connector-token.sig';
 
-/** Entra ID's token endpoint (MSAL knows login.microsoftonline.com's metadata: it asks for nothing else). */
-function entra(req: IncomingMessage, res: ServerResponse, body: string): void {
-  res.setHeader('content-type', 'application/json');
-  if (req.method === 'POST' && req.url?.startsWith(`/${TENANT}/oauth2/v2.0/token`) && body.includes('grant_type=client_credentials')) {
-    res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: TOKEN }));
-  } else {
-    res.statusCode = 400;
-    res.end(JSON.stringify({ error: 'invalid_request' }));
-  }
-}
+const entra = entraStandIn({ tenant: TENANT, token: TOKEN, portInUrls: false });
 
 /** The Bot Connector service: POST .../v3/conversations/{id}/activities[/{replyToId}], with the token Entra issued. */
 function connector(req: IncomingMessage, res: ServerResponse, body: string): void {

@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { ClientSecretCredential } from '@azure/identity';
 import { createHttpsAgent, createTlsPolicy } from '../src/index.js';
+import { entraStandIn } from './helpers/entra.js';
 import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 
-function entra(req: IncomingMessage, res: ServerResponse, body: string): void {
-  const base = `https://login.microsoftonline.com:${req.socket.localPort}/${TENANT}`;
-  res.setHeader('content-type', 'application/json');
-  if (req.url?.includes('openid-configuration')) {
-    res.end(
-      JSON.stringify({
-        issuer: `${base}/v2.0`,
-        token_endpoint: `${base}/oauth2/v2.0/token`,
-        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        jwks_uri: `${base}/discovery/v2.0/keys`,
-      }),
-    );
-  } else if (body.includes('grant_type=client_credentials')) {
-    res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAi.identity-token.sig' }));
-  } else {
-    res.statusCode = 400;
-    res.end(JSON.stringify({ error: 'invalid_request' }));
-  }
-}
+const entra = entraStandIn({ tenant: TENANT, token: 'eyJ0eXAi.identity-token.sig' });
 
 describe('@azure/identity with the policy agent (its `agent` client option)', () => {
   it('gets a token from a TLS 1.3 Entra endpoint, and is refused by a TLS 1.1 one with zero bytes sent', async () => {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { createTlsPolicy, installTlsPolicy, type TlsPolicy } from '../src/index.js';
+import { entraStandIn } from './helpers/entra.js';
 import { recordEvents } from './helpers/events.js';
 import { recordOutgoing, routeToLoopback } from './helpers/outgoing.js';
 import { startTlsServer, type TestServer as Server, type Version } from './helpers/tls-server.js';
@@ -16,31 +17,7 @@ import { startTlsServer, type TestServer as Server, type Version } from './helpe
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const TOKEN = 'eyJ0eXAi.botbuilder-connector-token.sig';
 
-/** Entra ID: OpenID metadata (MSAL 2 asks for it) and the token endpoint, at the port-less names the SDK uses. */
-function entra(req: IncomingMessage, res: ServerResponse, body: string): void {
-  const base = `https://login.microsoftonline.com/${TENANT}`;
-  res.setHeader('content-type', 'application/json');
-  if (req.url?.includes('openid-configuration')) {
-    res.end(
-      JSON.stringify({
-        issuer: `${base}/v2.0`,
-        token_endpoint: `${base}/oauth2/v2.0/token`,
-        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        jwks_uri: `${base}/discovery/v2.0/keys`,
-      }),
-    );
-  } else if (
-    req.method === 'POST' &&
-    req.url?.startsWith(`/${TENANT}/oauth2/v2.0/token`) &&
-    body.includes('grant_type=client_credentials')
-  ) {
-    res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: TOKEN }));
-  } else {
-    res.statusCode = 400;
-    res.end(JSON.stringify({ error: 'invalid_request' }));
-  }
-}
+const entra = entraStandIn({ tenant: TENANT, token: TOKEN, portInUrls: false });
 
 /** The Bot Connector service: POST .../v3/conversations/{id}/activities[/{replyToId}], with the token Entra issued. */
 function connector(req: IncomingMessage, res: ServerResponse, body: string): void {

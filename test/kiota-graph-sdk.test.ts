@@ -8,6 +8,7 @@ import { createGraphServiceClient, GraphRequestAdapter } from '@microsoft/msgrap
 import '@microsoft/msgraph-sdk-users';
 import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, type TlsPolicy } from '../src/index.js';
 import { findTlsPolicyError } from '../src/testing/index.js';
+import { entraStandIn } from './helpers/entra.js';
 import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { recordOutgoing } from './helpers/outgoing.js';
@@ -16,27 +17,7 @@ import { withServers } from './helpers/tls-server.js';
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const TOKEN = 'eyJ0eXAi.kiota-graph-token.sig';
 
-/** Just enough of Entra ID for a client-credentials token: OpenID metadata and a token endpoint. */
-function entra(req: IncomingMessage, res: ServerResponse, body: string): void {
-  const base = `https://login.microsoftonline.com:${req.socket.localPort}/${TENANT}`;
-  res.setHeader('content-type', 'application/json');
-  if (req.url?.includes('openid-configuration')) {
-    res.end(
-      JSON.stringify({
-        issuer: `${base}/v2.0`,
-        token_endpoint: `${base}/oauth2/v2.0/token`,
-        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        jwks_uri: `${base}/discovery/v2.0/keys`,
-      }),
-    );
-  } else if (req.method === 'POST' && body.includes('grant_type=client_credentials')) {
-    res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: TOKEN }));
-  } else {
-    res.statusCode = 400;
-    res.end(JSON.stringify({ error: 'invalid_request' }));
-  }
-}
+const entra = entraStandIn({ tenant: TENANT, token: TOKEN });
 
 /** Graph's GET /v1.0/users/{id}, answering only the token Entra issued. */
 function graph(req: IncomingMessage, res: ServerResponse): void {

@@ -5,35 +5,14 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { createFetchDispatcher, createMsalNetworkClient, createTlsPolicy } from '../src/index.js';
 import { findTlsPolicyError as findPolicyError } from '../src/testing/index.js';
+import { entraStandIn } from './helpers/entra.js';
 import { recordEvents } from './helpers/events.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 
-/** Just enough of Entra ID for a client-credentials token: OpenID metadata and a token endpoint. */
-function entra(port: number) {
-  const base = `https://login.microsoftonline.com:${port}/${TENANT}`;
-  return (req: IncomingMessage, res: ServerResponse, body: string): void => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url?.includes('openid-configuration')) {
-      res.end(
-        JSON.stringify({
-          issuer: `${base}/v2.0`,
-          token_endpoint: `${base}/oauth2/v2.0/token`,
-          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-          jwks_uri: `${base}/discovery/v2.0/keys`,
-        }),
-      );
-    } else if (req.method === 'POST' && body.includes('grant_type=client_credentials')) {
-      res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAi.test-token.sig' }));
-    } else {
-      res.statusCode = 400;
-      res.end(JSON.stringify({ error: 'invalid_request' }));
-    }
-  };
-}
+const entra = entraStandIn({ tenant: TENANT, token: 'eyJ0eXAi.test-token.sig' });
 
 function confidentialClient(port: number, networkClient: ReturnType<typeof createMsalNetworkClient>): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
@@ -50,7 +29,7 @@ function confidentialClient(port: number, networkClient: ReturnType<typeof creat
 describe('@azure/msal-node with createMsalNetworkClient', () => {
   it('gets a token from a TLS 1.3 Entra endpoint, and is refused by a TLS 1.1 one with zero bytes sent', async () => {
     // The handler learns its own port from the socket: the metadata must name it.
-    const handler = (req: IncomingMessage, res: ServerResponse, body: string) => entra(Number(req.socket.localPort))(req, res, body);
+    const handler = (req: IncomingMessage, res: ServerResponse, body: string) => entra(req, res, body);
     await withServers([{ versions: ['TLSv1.3'], handler }, { versions: ['TLSv1.1'] }], async ([modern, legacy]) => {
       const policy = createTlsPolicy();
       const events = recordEvents(policy);

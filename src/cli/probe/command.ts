@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { oneOf, TLS_FLOORS } from '../../policy/options.js';
 import { palette } from '../format.js';
 import { formatProbe, formatSummary, summarize } from './format.js';
-import { PROBE_CIPHERS, probeTarget } from './run.js';
+import { identity, PROBE_CIPHERS, probeTarget } from './run.js';
 import {
   CLOUDS,
   M365_PROBE_TARGETS,
@@ -149,12 +149,7 @@ function failedResult(t: ProbeTarget, error: unknown): ProbeResult {
   const message = `the probe failed: ${String((error as Error)?.message ?? error).split('\n')[0]}`;
   const none: VersionResult = { accepted: false, ciphers: [] };
   return {
-    target: t.target,
-    host: t.host,
-    port: t.port,
-    ...(t.address ? { address: t.address } : {}),
-    ...(t.servername ? { servername: t.servername } : {}),
-    ...(t.starttls ? { starttls: t.starttls } : {}),
+    ...identity(t),
     reachable: false,
     error: { code: typeof code === 'string' ? code : 'ERR_PROBE_FAILED', message },
     versions: Object.fromEntries(PROBE_VERSIONS.map((v) => [v, none])) as ProbeResult['versions'],

@@ -130,7 +130,8 @@ function describeKeyExchange(
   return { type: 'unknown', name: 'not reported by this Node.js (a hybrid group such as X25519MLKEM768)' };
 }
 
-function identity(t: ProbeTarget): Pick<ProbeResult, 'target' | 'host' | 'port' | 'address' | 'servername' | 'starttls'> {
+/** A target's own fields of its result. */
+export function identity(t: ProbeTarget): Pick<ProbeResult, 'target' | 'host' | 'port' | 'address' | 'servername' | 'starttls'> {
   return {
     target: t.target,
     host: t.host,
