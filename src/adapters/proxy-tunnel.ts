@@ -11,14 +11,14 @@ export interface TunnelOptions {
   readonly timeout?: number | undefined;
 }
 
+/** How long a proxy may take to answer CONNECT when the caller set no timeout: undici's connect timeout. */
+export const DEFAULT_TUNNEL_TIMEOUT_MS = 10_000;
+
 /**
  * Opens a CONNECT tunnel to `host:port` and resolves with the raw socket, ready for the TLS
  * handshake with the origin: the policy then applies to that handshake, end to end, exactly
  * as without a proxy. The proxy sees only the CONNECT request.
  */
-/** How long a proxy may take to answer CONNECT when the caller set no timeout: undici's connect timeout. */
-export const DEFAULT_TUNNEL_TIMEOUT_MS = 10_000;
-
 export function openTunnel(proxy: ProxyTarget, host: string, port: number, options: TunnelOptions = {}): Promise<net.Socket> {
   const proxyPort = Number(proxy.url.port) || (proxy.url.protocol === 'https:' ? 443 : 80);
   const proxyHost = proxy.url.hostname.replace(/^\[(.*)\]$/u, '$1');

@@ -161,10 +161,17 @@ export function routeFor(route: RouteSetting, host: string, port: number): Proxy
   if (typeof proxy === 'string' || proxy instanceof URL) return proxyTarget(proxy, 'options.proxy');
   const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? (nodeEnvProxy() ? process.env : undefined));
   if (env === undefined) return undefined;
-  const name = env['https_proxy'] ? 'https_proxy' : 'HTTPS_PROXY';
-  const url = env[name];
   const rules = proxy === true ? 'curl' : (route.noProxyRules ?? 'curl');
-  if (!url || bypassesProxy(env['no_proxy'] || env['NO_PROXY'], host, port, rules)) return undefined;
+  // Node's https agent reads only the HTTPS variables; undici's EnvHttpProxyAgent (behind Node's
+  // fetch) falls back to the HTTP ones for https: requests. `proxy: true` reads HTTPS only.
+  const names =
+    proxy !== true && rules === 'curl' ? ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] : ['https_proxy', 'HTTPS_PROXY'];
+  const name = names.find((n) => env[n]);
+  const url = name === undefined ? undefined : env[name];
+  if (name === undefined || !url || bypassesProxy(env['no_proxy'] || env['NO_PROXY'], host, port, rules)) return undefined;
+  // A variable that is not an http: or https: URL (socks5://...) fails the connection with a typed
+  // error naming it (proxyTarget): Node's agent and fetch ignore it and connect directly, but a
+  // proxy the policy cannot honour is a configuration to fix, not one to route around silently.
   return proxyTarget(url, name);
 }
 

@@ -97,7 +97,9 @@ export function weakCertificateChain(socket: tls.TLSSocket): { detail: string; n
         nodeCode: depth === 0 ? 'EE_KEY_TOO_SMALL' : 'CA_KEY_TOO_SMALL',
       };
     const issuer = cert.issuerCertificate;
-    const anchor = issuer === undefined || issuer === cert || issuer.fingerprint256 === cert.fingerprint256;
+    // Only a self-signed certificate (the trust anchor) is spared: one whose issuer the runtime
+    // did not attach is still checked, its signature algorithm being in its own bytes.
+    const anchor = issuer !== undefined && (issuer === cert || issuer.fingerprint256 === cert.fingerprint256);
     if (!anchor) {
       const algorithm = signatureAlgorithmOf(cert.raw);
       if (isWeakSignature(algorithm)) return { detail: `${which} is signed with ${algorithm}`, nodeCode: 'CA_MD_TOO_WEAK' };

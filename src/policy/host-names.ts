@@ -92,7 +92,9 @@ export function bypassesProxy(list: string | undefined, host: string, port: numb
   if (list === undefined || list.trim() === '') return false;
   const target = normalizeHost(host);
   if (target.kind === 'unknown') return false; // cannot tell: keep the proxy, as configured
-  for (const raw of list.split(/[,\s]+/u)) {
+  // Node splits on commas only (and trims); curl and undici on commas and spaces.
+  const entries = rules === 'node' ? list.split(',').map((e) => e.trim()) : list.split(/[,\s]+/u);
+  for (const raw of entries) {
     if (raw === '') continue;
     if (raw === '*') return true;
     if (rules === 'node') {
@@ -113,7 +115,9 @@ export function bypassesProxy(list: string | undefined, host: string, port: numb
 function nodeBypasses(entry: string, target: NormalizedHost, port: number): boolean {
   if (target.kind === 'unknown') return false;
   const host = target.name;
-  if (entry === host || entry === `${host}:${port}` || entry === `[${host}]:${port}`) return true;
+  if (entry === host || entry === `${host}:${port}`) return true;
+  // Stricter than some Node versions on purpose: `.microsoft.com` covers names under it, never
+  // `notmicrosoft.com` (Node 24.5's plain endsWith did; later versions check the boundary).
   if (entry.startsWith('.')) return host === entry.slice(1) || host.endsWith(entry);
   if (entry.startsWith('*.')) return host.endsWith(entry.slice(1));
   const range = /^(\d{1,3}(?:\.\d{1,3}){3})-(\d{1,3}(?:\.\d{1,3}){3})$/u.exec(entry);
