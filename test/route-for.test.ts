@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { routeFor } from '../src/engine/plan.js';
 import { bypassesProxy } from '../src/policy/host-names.js';
+import { proxyOption } from '../src/policy/options.js';
 
 // The proxy decision for one connection (engine/plan.ts routeFor) read the way the plain client
 // it stands in for reads the environment: Node's https agent ('node' rules) or undici's
@@ -23,12 +24,13 @@ describe('routeFor: which proxy, read as the plain client reads it', () => {
   });
 
   it('a proxy that is not an http(s) URL is a typed error naming where it came from (Node would go direct)', () => {
-    for (const [setting, where] of [
-      [route({ HTTPS_PROXY: 'socks5://proxy.test:1080' }, 'node'), /^HTTPS_PROXY /u],
-      [{ proxy: 'socks5://proxy.test:1080' }, /^options\.proxy /u],
+    // An explicit option is parsed when the agent or dispatcher is made (proxyOption); a variable per connection.
+    for (const [decide, where] of [
+      [() => routeFor(route({ HTTPS_PROXY: 'socks5://proxy.test:1080' }, 'node'), 'graph.microsoft.com', 443), /^HTTPS_PROXY /u],
+      [() => proxyOption('socks5://proxy.test:1080'), /^options\.proxy /u],
     ] as const) {
       assert.throws(
-        () => routeFor(setting, 'graph.microsoft.com', 443),
+        decide,
         (e: Error & { code?: string }) =>
           e.code === 'ERR_TLS_POLICY_INVALID_OPTION' && where.test(e.message) && !e.message.includes('proxy.test'),
       );

@@ -158,7 +158,7 @@ export function plannerOf(options: object): PolicyPort | undefined {
 export function routeFor(route: RouteSetting, host: string, port: number): ProxyTarget | undefined {
   const { proxy, proxyEnv } = route;
   if (proxy === false) return undefined;
-  if (typeof proxy === 'string' || proxy instanceof URL) return proxyTarget(proxy, 'options.proxy');
+  if (typeof proxy === 'object') return proxy; // a URL, parsed when the agent or dispatcher was made
   const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? (nodeEnvProxy() ? process.env : undefined));
   if (env === undefined) return undefined;
   const rules = proxy === true ? 'curl' : (route.noProxyRules ?? 'curl');

@@ -138,19 +138,18 @@ export interface ProxyTarget {
 }
 
 /**
- * `proxy` as the agent and the dispatcher accept it: a proxy URL; `true` for the proxy variables
- * of the environment; `false` for never a proxy; unset for Node's own env proxy when the process
- * runs with it (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), else none.
+ * `proxy` as the agent and the dispatcher hold it: a proxy URL, parsed once at creation; `true`
+ * for the proxy variables of the environment; `false` for never a proxy; unset for Node's own env
+ * proxy when the process runs with it (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), else none.
  */
-export type ProxyOption = string | URL | boolean | undefined;
+export type ProxyOption = ProxyTarget | boolean | undefined;
 
-/** Validates a proxy option at creation; the environment is read per connection (engine/plan.ts). */
+/** Validates and parses a proxy option at creation; the environment is read per connection (engine/plan.ts). */
 export function proxyOption(value: unknown, path = 'options.proxy'): ProxyOption {
   if (value === undefined || typeof value === 'boolean') return value;
   if (typeof value !== 'string' && !(value instanceof URL))
     throw invalidOption(path, "a proxy URL ('http://proxy:3128'), true or false", value);
-  proxyTarget(value, path);
-  return value;
+  return proxyTarget(value, path);
 }
 
 /** A proxy URL, checked: `http:` or `https:`, credentials turned into a `Proxy-Authorization` value. */

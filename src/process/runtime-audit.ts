@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import type { RuntimeFinding } from '../policy/types.js';
-import { processCiphersWeakened } from '../policy/ciphers.js';
+import { processCiphersWeakened, tlsLibraryHasSecurityLevels } from '../policy/ciphers.js';
 import { versionRank } from '../policy/tls-options.js';
 import { auditTrust } from './trust-audit.js';
 
@@ -48,7 +48,9 @@ export function auditRuntime(inputs: Partial<AuditInputs> = {}): RuntimeFinding[
     nodeVersion: inputs.nodeVersion ?? process.versions.node,
     opensslVersion: inputs.opensslVersion ?? process.versions.openssl,
     bunVersion: 'bunVersion' in inputs ? inputs.bunVersion : process.versions['bun'],
-    boringssl: inputs.boringssl ?? (process.features as { openssl_is_boringssl?: boolean }).openssl_is_boringssl === true,
+    // The policy's own answer (asked of the TLS library), not `process.features`, which any module
+    // can rewrite: the audit and the hardened cipher strings must agree on the library.
+    boringssl: inputs.boringssl ?? !tlsLibraryHasSecurityLevels(),
   };
   const findings: RuntimeFinding[] = [];
   const flags = [...i.nodeOptions.split(/\s+/u), ...i.execArgv].filter((f) => f.length > 0);
