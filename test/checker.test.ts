@@ -133,6 +133,21 @@ describe('checkTlsPolicy and assertTlsPolicy on agents', () => {
     for (const a of [good, report, lax]) a.destroy();
   });
 
+  it('scope comparison, remembered per pair of scopes, still answers each direction on its own', () => {
+    const narrow = createTlsPolicy({ hosts: ['graph.microsoft.com'] });
+    const wide = createTlsPolicy({ extraHosts: ['api.contoso.example'] });
+    const built = createTlsPolicy();
+    // Asked twice each way: a remembered answer for (narrow, wide) must not answer (wide, narrow).
+    for (let round = 0; round < 2; round++) {
+      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: narrow }), built).violations[0]?.options, ['policy.hosts']);
+      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: built }), narrow).violations, []);
+      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: wide }), built).violations, []);
+      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: built }), wide).violations[0]?.options, ['policy.hosts']);
+      // Two default policies share the built-in scope: each covers the other.
+      assert.deepEqual(checkTlsPolicy(createHttpsAgent(), createTlsPolicy()).violations, []);
+    }
+  });
+
   it('assertTlsPolicy throws a TlsPolicyError that lists every violation', () => {
     const agent = new https.Agent({ minVersion: 'TLSv1', rejectUnauthorized: false });
     assert.throws(

@@ -1,5 +1,6 @@
 import { normalizeHost } from './host-names.js';
 import type { PolicyConfig } from './options.js';
+import type { HostScope } from './scope.js';
 import { versionRank } from './tls-options.js';
 
 /**
@@ -18,11 +19,25 @@ export function weakerIn(actual: PolicyConfig, wanted: PolicyConfig): string[] {
   return names;
 }
 
+/**
+ * Answers of scopeCovers, per pair of compiled scopes (immutable once compiled). A session's
+ * record is compared with the planner's policy on every offer, and with a new default policy
+ * per agent the built-in scope's 200-odd patterns were probed on each connection.
+ */
+const covered = new WeakMap<HostScope, WeakMap<HostScope, boolean>>();
+
 /** Does every host `wanted` covers fall in `actual`'s scope? A `*.x` pattern is probed with a name under x. */
 function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
-  if (actual.scope.patterns === '*') return true;
+  if (actual.scope === wanted.scope || actual.scope.patterns === '*') return true;
   if (wanted.scope.patterns === '*') return false;
-  return wanted.scope.patterns.every((p) =>
-    actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)),
-  );
+  let answers = covered.get(actual.scope);
+  if (answers === undefined) covered.set(actual.scope, (answers = new WeakMap()));
+  let answer = answers.get(wanted.scope);
+  if (answer === undefined) {
+    answer = wanted.scope.patterns.every((p) =>
+      actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)),
+    );
+    answers.set(wanted.scope, answer);
+  }
+  return answer;
 }
