@@ -31,7 +31,7 @@ function sslscanPath() {
 }
 
 /** Median wall times and the per-round ratio probe/sslscan (lower is better). */
-export async function benchProbe({ rounds, port, ca, log, median }) {
+export async function benchProbe({ rounds, warmup = true, port, ca, log, median }) {
   const dir = mkdtempSync(join(tmpdir(), 'm365-tls-policy-bench-'));
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca);
@@ -43,7 +43,7 @@ export async function benchProbe({ rounds, port, ca, log, median }) {
   const inside = [];
   const scan = [];
   try {
-    for (let round = -1; round < rounds; round++) {
+    for (let round = warmup ? -1 : 0; round < rounds; round++) {
       const runProbe = async () => {
         const r = await timed(process.execPath, probeArgs);
         if (round >= 0) {

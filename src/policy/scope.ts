@@ -23,11 +23,11 @@ export function compileScope(
   extraHosts: readonly string[],
   path = 'policy.hosts',
 ): HostScope {
-  if (hosts === '*') return { patterns: '*', matches: () => true };
+  if (hosts === '*') return Object.freeze({ patterns: '*', matches: () => true });
   // The built-in list (over 200 patterns) is parsed once per process: a policy made per agent or per
   // request (createHttpsAgent() without a policy) would otherwise parse it every time.
   if (hosts === 'microsoft365' && extraHosts.length === 0) {
-    builtInScope ??= Object.freeze(compileScope(MICROSOFT_365_HOSTS, [], 'MICROSOFT_365_HOSTS'));
+    builtInScope ??= compileScope(MICROSOFT_365_HOSTS, [], 'MICROSOFT_365_HOSTS');
     return builtInScope;
   }
   const given = hosts === 'microsoft365' ? MICROSOFT_365_HOSTS : hosts;
@@ -45,9 +45,10 @@ export function compileScope(
   extraHosts.forEach((p, i) => {
     add(p, `policy.extraHosts[${i}]`);
   });
-  return {
+  // Frozen: a compiled scope never changes, so answers about it may be remembered (policy/compare.ts).
+  return Object.freeze({
     patterns: Object.freeze([...new Set(patterns)]),
-    matches(host) {
+    matches(host: NormalizedHost) {
       if (host.kind === 'unknown') return true; // cannot tell: the safe answer is "in scope"
       if (exact.has(host.name)) return true;
       if (host.kind === 'ip' || suffixes.size === 0) return false; // IP literals match no suffix
@@ -57,7 +58,7 @@ export function compileScope(
       }
       return false;
     },
-  };
+  });
 }
 
 const PATTERN_HELP = "a host name ('graph.microsoft.com'), a wildcard ('*.sharepoint.com') or an IP address";
