@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import { describe, it } from 'node:test';
 import { createHttpsAgent, createTlsPolicy, isTlsPolicyError } from '../src/index.js';
 import { startDowngradeProxy, startTlsServer } from '../src/testing/index.js';
+import { socketCount, until } from './helpers/until.js';
 
 // A short soak, sized for CI: thousands of requests at concurrency 50 against a mix of legacy
 // servers, modern ones and an active downgrade. Counted, never timed.
@@ -62,13 +63,13 @@ describe('adversarial: soak', () => {
       assert.equal(legacy.bytesReceived + attacked.bytesReceived, 0);
       assert.ok(modern.connections <= CONCURRENCY, `keep-alive held: ${modern.connections} connections for ${third} requests`);
       // Sockets leave the agent's books on 'close', a moment after the last response.
-      await new Promise((r) => setTimeout(r, 50));
-      const inUse = Object.values(agent.sockets).reduce((n, list) => n + (list?.length ?? 0), 0);
-      assert.equal(inUse, 0, `no socket left in use: ${JSON.stringify(Object.keys(agent.sockets))}`);
+      await until(() => socketCount(agent.sockets) === 0);
+      assert.equal(socketCount(agent.sockets), 0, `no socket left in use: ${JSON.stringify(Object.keys(agent.sockets))}`);
     } finally {
       agent.destroy();
       await Promise.all([proxy.close(), modern.close(), legacy.close(), attacked.close()]);
-      await new Promise((r) => setTimeout(r, 50));
+      // Closed handles leave the list of active resources a moment after 'close'.
+      await until(() => openSockets() <= baselineSockets);
       process.off('unhandledRejection', onUnhandled);
     }
     assert.deepEqual(unhandled, []);

@@ -7,6 +7,7 @@ import { findTlsPolicyError, startTlsServer, TESTING_CA, type TestTlsServer } fr
 import { request } from './helpers/client.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
+import { socketCount, undiciFree, until } from './helpers/until.js';
 
 // Class: the install lifecycle. One installation per process is shared by every caller (a
 // library and the application, say), so one caller's uninstall or re-install can silently
@@ -32,7 +33,6 @@ async function get(server: TestTlsServer, agent: https.Agent, options: https.Req
 }
 
 const networkViolations = (events: ReturnType<typeof recordEvents>) => events.violations.filter((v) => v.kind !== 'weak-runtime');
-const idle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe('security: two callers install the policy', () => {
   async function legacyRequestIsRefusedBy(policy: TlsPolicy): Promise<void> {
@@ -145,7 +145,7 @@ describe('security: re-install with a higher floor', () => {
     try {
       const before = await get(server, agent, {});
       assert.equal(before.body, 'ok TLSv1.2', 'TLS 1.2 meets the first policy (the setup is real)');
-      await idle();
+      assert.ok(await until(() => socketCount(agent.freeSockets) === 1), 'the TLS 1.2 socket is back in the pool (the setup is real)');
       const raised = createTlsPolicy({ minVersion: 'TLSv1.3' });
       const events = recordEvents(raised);
       const uninstallRaised = installTlsPolicy(raised);
@@ -181,7 +181,7 @@ describe('security: re-install with a higher floor', () => {
     };
     try {
       assert.equal((await attempt()).body, 'ok TLSv1.2', 'TLS 1.2 meets the first policy (the setup is real)');
-      await idle();
+      assert.ok(await until(() => undiciFree(dispatcher) === 1), 'the TLS 1.2 connection is back in the pool (the setup is real)');
       cleanups.push(installTlsPolicy(createTlsPolicy({ minVersion: 'TLSv1.3' })));
       const bytesAtReinstall = server.bytesReceived;
       const after = await attempt();

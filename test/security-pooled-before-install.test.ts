@@ -12,6 +12,7 @@ import { createTlsPolicy, installTlsPolicy } from '../src/index.js';
 import { findTlsPolicyError, startTlsServer, TESTING_CA, type TestTlsServer } from '../src/testing/index.js';
 import { recordEvents } from './helpers/events.js';
 import { lookup } from './helpers/fixtures.js';
+import { undiciFree, until } from './helpers/until.js';
 
 // Class: connections pooled before an in-code installTlsPolicy(). The install wraps
 // tls.connect and drops the free, unguarded sockets of http.Agents when they hand out a
@@ -59,8 +60,6 @@ async function fetchOutcome(url: string, dispatcher?: unknown): Promise<Outcome>
   }
 }
 
-const idle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
-
 /** The request made after the install: refused by the policy, and nothing sent since the install. */
 function assertNothingAfterInstall(server: TestTlsServer, bytesAtInstall: number, after: Outcome): void {
   const sent = server.bytesReceived - bytesAtInstall;
@@ -82,7 +81,7 @@ describe('security: connections pooled before installTlsPolicy()', () => {
       const before = await fetchOutcome(server.url('/v1.0/me'), dispatcher);
       assert.equal(before.body, 'ok TLSv1', 'before the install the legacy connection works (the setup is real)');
       // undici hands the body over a moment before it puts the connection back in its pool.
-      await idle();
+      assert.ok(await until(() => undiciFree(dispatcher) === 1), 'the TLS 1.0 connection is back in the pool (the setup is real)');
       const policy = createTlsPolicy();
       const events = recordEvents(policy);
       uninstall = installTlsPolicy(policy);
