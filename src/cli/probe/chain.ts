@@ -55,6 +55,10 @@ export function chainWarnings(chain: readonly ChainCertificate[]): ProbeWarning[
     warnings.push({ code: 'cert-expiring', message: `the certificate expires in ${leaf.daysLeft} days (${leaf.validTo.slice(0, 10)})` });
   chain.forEach((c, i) => {
     const which = i === 0 ? 'the certificate' : `chain certificate ${i + 1}`;
+    // Advice, stricter than the verdict on purpose: EC below 256 bits (P-224) is warned about here,
+    // while a connection is refused only below OpenSSL security level 2 (EC 224, RSA 2048;
+    // engine/socket-checks.ts where the TLS library has no levels). An admin hears of P-224 before
+    // a client ever refuses it.
     const weakKey =
       c.keyType === 'rsa' || c.keyType === 'rsa-pss' || c.keyType === 'dsa'
         ? (c.keyBits ?? 0) < 2048
