@@ -385,10 +385,12 @@ describe('attack: two copies of the package (shared registry state, separate mem
   });
 });
 
-// Not the memo: the probe heuristic scopeCovers has used since before the change. A `*.x` pattern
-// of the wanted policy is "covered" when the actual policy matches one made-up name under x,
-// m365-tls-policy-probe.x; a policy listing exactly that name is taken for one covering *.x.
-describe('attack: the probe name of scopeCovers (pre-existing heuristic, unchanged by the memo)', () => {
+// Not the memo: the probe of scopeCovers, found by this attack and older than the memo. A `*.x`
+// pattern of the wanted policy is "covered" when the actual policy matches one made-up name under
+// x. It was m365-tls-policy-probe.x, a name a policy could list: a policy naming only that host
+// passed for one covering all of *.x (and, under an install, its agent's TLS 1.0 connection went
+// out with the request). The probe is now a name no pattern can list.
+describe('attack: the probe name of scopeCovers', () => {
   const INSTALLED = { hosts: ['*.contoso.test'] } satisfies TlsPolicyOptions;
   const PROBE_ONLY = { hosts: ['m365-tls-policy-probe.contoso.test'] } satisfies TlsPolicyOptions;
 
@@ -396,6 +398,14 @@ describe('attack: the probe name of scopeCovers (pre-existing heuristic, unchang
     const wanted = resolvePolicyOptions(INSTALLED);
     assert.deepEqual(weakerIn(resolvePolicyOptions({ hosts: ['other.contoso.test'] }), wanted), ['policy.hosts'], 'control');
     assert.deepEqual(weakerIn(resolvePolicyOptions(PROBE_ONLY), wanted), ['policy.hosts']);
+  });
+
+  it('the probe name itself cannot be listed (a label may not end in "-"), as a host or under a wildcard', () => {
+    for (const hosts of [['m365-tls-policy-probe-.contoso.test'], ['*.m365-tls-policy-probe-.contoso.test']])
+      assert.throws(() => createTlsPolicy({ hosts }), { code: 'ERR_TLS_POLICY_INVALID_OPTION' }, JSON.stringify(hosts));
+    assert.throws(() => createTlsPolicy({ extraHosts: ['m365-tls-policy-probe-.contoso.test'] }), {
+      code: 'ERR_TLS_POLICY_INVALID_OPTION',
+    });
   });
 
   it('checker: the agent of a probe-name-only policy fails the check of *.contoso.test', () => {

@@ -26,7 +26,7 @@ export function weakerIn(actual: PolicyConfig, wanted: PolicyConfig): string[] {
  */
 const covered = new WeakMap<HostScope, WeakMap<HostScope, boolean>>();
 
-/** Does every host `wanted` covers fall in `actual`'s scope? A `*.x` pattern is probed with a name under x. */
+/** Does every host `wanted` covers fall in `actual`'s scope? A `*.x` pattern is probed with a name under x no pattern can list. */
 function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
   if (actual.scope === wanted.scope || actual.scope.patterns === '*') return true;
   if (wanted.scope.patterns === '*') return false;
@@ -34,9 +34,14 @@ function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
   if (answers === undefined) covered.set(actual.scope, (answers = new WeakMap()));
   let answer = answers.get(wanted.scope);
   if (answer === undefined) {
-    answer = wanted.scope.patterns.every((p) =>
-      actual.scope.matches(normalizeHost(p.startsWith('*.') ? `m365-tls-policy-probe.${p.slice(2)}` : p)),
-    );
+    answer = wanted.scope.patterns.every((p) => {
+      if (!p.startsWith('*.')) return actual.scope.matches(normalizeHost(p));
+      // A name under x that no pattern can list (a label may not end in '-'), so only a `*.x`
+      // pattern or one of a parent of x matches it: a policy naming one host under x never
+      // passes for one covering all of *.x. A probe too long to read is not covered (fail closed).
+      const probe = normalizeHost(`m365-tls-policy-probe-.${p.slice(2)}`);
+      return probe.kind === 'name' && actual.scope.matches(probe);
+    });
     answers.set(wanted.scope, answer);
   }
   return answer;
