@@ -133,6 +133,32 @@ describe('checkTlsPolicy and assertTlsPolicy on agents', () => {
     for (const a of [good, report, lax]) a.destroy();
   });
 
+  it('an agent whose policy brand points at a look-alike (not a policy any copy made) fails the check (fail closed)', () => {
+    const strict = createTlsPolicy({ minVersion: 'TLSv1.3' });
+    const genuinePort = (strict as unknown as Record<symbol, { protocol: number; config: unknown }>)[
+      Symbol.for('m365-tls-policy.policy-internals')
+    ];
+    assert.ok(genuinePort !== undefined, 'the setup reads the real port shape');
+    // A plain agent (no policy: TLS 1.0 allowed) dressed up with a copy of a strict policy's port.
+    const lookAlike = { [Symbol.for('m365-tls-policy.policy-internals')]: { ...genuinePort } };
+    const agent = new https.Agent({ minVersion: 'TLSv1' });
+    Object.defineProperty(agent, Symbol.for('m365-tls-policy.agent'), { value: lookAlike });
+    try {
+      const report = checkTlsPolicy(agent);
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.violations[0]?.options, ['policy']);
+      assert.match(report.violations[0]?.message ?? '', /no copy of this package made/u);
+      assert.throws(() => assertTlsPolicy(agent), { code: 'ERR_TLS_POLICY_INSECURE_OPTIONS' });
+      // Control: the same brand pointing at the real policy is trusted (the look-alike is what fails).
+      const real = new https.Agent();
+      Object.defineProperty(real, Symbol.for('m365-tls-policy.agent'), { value: strict });
+      assert.equal(checkTlsPolicy(real).ok, true);
+      real.destroy();
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('scope comparison, remembered per pair of scopes, still answers each direction on its own', () => {
     const narrow = createTlsPolicy({ hosts: ['graph.microsoft.com'] });
     const wide = createTlsPolicy({ extraHosts: ['api.contoso.example'] });

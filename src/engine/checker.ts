@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { processCiphersWeakened } from '../policy/ciphers.js';
 import { invalidOption } from '../policy/errors.js';
 import { hostOfAuthority, normalizeHost, type NormalizedHost } from '../policy/host-names.js';
-import { portOfClient } from './port.js';
+import { isPort, portOfClient } from './port.js';
 import { brandOf, KEYS } from './registry.js';
 import { weakerIn } from '../policy/compare.js';
 import type { PolicyConfig } from '../policy/options.js';
@@ -123,6 +123,12 @@ function withServernameFromHostHeader(options: TlsOptionsLike): TlsOptionsLike {
 function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
   const port = portOfClient(agent);
   const ctx: ViolationContext = { host: '(agent)' };
+  // A port no policy made (an object shaped like one, under the registry key) says nothing about
+  // what the agent enforces: the check cannot decide, so it fails.
+  if (port !== undefined && !isPort(port)) {
+    const detail = 'the agent names a policy that no copy of this package made';
+    return report(true, undefined, [makeViolation(ctx, { kind: 'insecure-options', detail, options: ['policy'] })]);
+  }
   if (port !== undefined) return report(true, undefined, comparePolicies(config, port.config, ctx));
   const options = ((agent as { options?: unknown }).options ?? {}) as TlsOptionsLike;
   // An agent serves many hosts: it is in scope unless its options pin it to one that is not.
