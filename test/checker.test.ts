@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import * as https from 'node:https';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
-import { assertTlsPolicy, checkTlsPolicy, createHttpsAgent, createTlsPolicy, isTlsPolicyError, TlsPolicyError } from '../src/index.js';
+import {
+  assertTlsPolicy,
+  checkTlsPolicy,
+  createHttpsAgent,
+  createTlsPolicy,
+  isPolicyAgent,
+  isTlsPolicyError,
+  TlsPolicyError,
+  type TlsPolicy,
+} from '../src/index.js';
 import { CA, lookup } from './helpers/fixtures.js';
 import { withServers } from './helpers/tls-server.js';
 
@@ -133,29 +142,48 @@ describe('checkTlsPolicy and assertTlsPolicy on agents', () => {
     for (const a of [good, report, lax]) a.destroy();
   });
 
-  it('an agent whose policy brand points at a look-alike (not a policy any copy made) fails the check (fail closed)', () => {
+  it('a policy marker is believed only on an agent this package made, naming a policy it made (fail closed)', () => {
+    const MARKER = Symbol.for('m365-tls-policy.agent');
     const strict = createTlsPolicy({ minVersion: 'TLSv1.3' });
-    const genuinePort = (strict as unknown as Record<symbol, { protocol: number; config: unknown }>)[
-      Symbol.for('m365-tls-policy.policy-internals')
-    ];
+    const genuinePort = (strict as unknown as Record<symbol, object | undefined>)[Symbol.for('m365-tls-policy.policy-internals')];
     assert.ok(genuinePort !== undefined, 'the setup reads the real port shape');
-    // A plain agent (no policy: TLS 1.0 allowed) dressed up with a copy of a strict policy's port.
-    const lookAlike = { [Symbol.for('m365-tls-policy.policy-internals')]: { ...genuinePort } };
-    const agent = new https.Agent({ minVersion: 'TLSv1' });
-    Object.defineProperty(agent, Symbol.for('m365-tls-policy.agent'), { value: lookAlike });
+    const weak = { minVersion: 'TLSv1', rejectUnauthorized: false, ciphers: 'ALL' } as const;
+    const marked = (value: unknown): https.Agent => {
+      const agent = new https.Agent(weak);
+      Object.defineProperty(agent, MARKER, { value });
+      return agent;
+    };
+    const real = createHttpsAgent({ policy: strict });
+    const forgeries = {
+      // A plain, weak agent dressed up with a genuine policy.
+      'a genuine policy': marked(strict),
+      // ... with a copy of a genuine policy's port (an object no policy made).
+      'a look-alike policy': marked({ [Symbol.for('m365-tls-policy.policy-internals')]: { ...genuinePort } }),
+      // ... with a marker naming no policy at all.
+      'an empty object': marked({}),
+      true: marked(true),
+    };
     try {
-      const report = checkTlsPolicy(agent);
-      assert.equal(report.ok, false);
-      assert.deepEqual(report.violations[0]?.options, ['policy']);
-      assert.match(report.violations[0]?.message ?? '', /no copy of this package made/u);
-      assert.throws(() => assertTlsPolicy(agent), { code: 'ERR_TLS_POLICY_INSECURE_OPTIONS' });
-      // Control: the same brand pointing at the real policy is trusted (the look-alike is what fails).
-      const real = new https.Agent();
-      Object.defineProperty(real, Symbol.for('m365-tls-policy.agent'), { value: strict });
-      assert.equal(checkTlsPolicy(real).ok, true);
-      real.destroy();
+      assert.equal(checkTlsPolicy(real).ok, true, 'control: an agent this package made with that policy passes');
+      assert.equal(isPolicyAgent(real), true);
+      for (const [what, agent] of Object.entries(forgeries)) {
+        const report = checkTlsPolicy(agent);
+        assert.equal(report.ok, false, what);
+        assert.deepEqual(report.violations[0]?.options, ['policy'], what);
+        assert.match(report.violations[0]?.message ?? '', /did not make it or its policy/u, what);
+        assert.throws(() => assertTlsPolicy(agent), { code: 'ERR_TLS_POLICY_INSECURE_OPTIONS' }, what);
+        assert.equal(isPolicyAgent(agent), false, what);
+        // As the agent of weak request options: the options are judged, not waved through.
+        const viaOptions = checkTlsPolicy({ host: 'graph.microsoft.com', agent, ...weak });
+        assert.equal(viaOptions.ok, false, `${what} (request options)`);
+        assert.ok(
+          viaOptions.violations.some((v) => v.options?.includes('minVersion')),
+          `${what}: ${JSON.stringify(viaOptions.violations)}`,
+        );
+      }
     } finally {
-      agent.destroy();
+      real.destroy();
+      for (const agent of Object.values(forgeries)) agent.destroy();
     }
   });
 
@@ -164,13 +192,23 @@ describe('checkTlsPolicy and assertTlsPolicy on agents', () => {
     const wide = createTlsPolicy({ extraHosts: ['api.contoso.example'] });
     const built = createTlsPolicy();
     // Asked twice each way: a remembered answer for (narrow, wide) must not answer (wide, narrow).
-    for (let round = 0; round < 2; round++) {
-      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: narrow }), built).violations[0]?.options, ['policy.hosts']);
-      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: built }), narrow).violations, []);
-      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: wide }), built).violations, []);
-      assert.deepEqual(checkTlsPolicy(createHttpsAgent({ policy: built }), wide).violations[0]?.options, ['policy.hosts']);
-      // Two default policies share the built-in scope: each covers the other.
-      assert.deepEqual(checkTlsPolicy(createHttpsAgent(), createTlsPolicy()).violations, []);
+    const agentOf = (policy?: TlsPolicy): https.Agent => {
+      const agent = createHttpsAgent(policy === undefined ? {} : { policy });
+      agents.push(agent);
+      return agent;
+    };
+    const agents: https.Agent[] = [];
+    try {
+      for (let round = 0; round < 2; round++) {
+        assert.deepEqual(checkTlsPolicy(agentOf(narrow), built).violations[0]?.options, ['policy.hosts']);
+        assert.deepEqual(checkTlsPolicy(agentOf(built), narrow).violations, []);
+        assert.deepEqual(checkTlsPolicy(agentOf(wide), built).violations, []);
+        assert.deepEqual(checkTlsPolicy(agentOf(built), wide).violations[0]?.options, ['policy.hosts']);
+        // Two default policies share the built-in scope: each covers the other.
+        assert.deepEqual(checkTlsPolicy(agentOf(), createTlsPolicy()).violations, []);
+      }
+    } finally {
+      for (const agent of agents) agent.destroy();
     }
   });
 

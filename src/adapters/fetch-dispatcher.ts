@@ -1,6 +1,5 @@
 import type * as tls from 'node:tls';
-import { portOf } from '../engine/port.js';
-import { KEYS } from '../engine/registry.js';
+import { markClient, portOf } from '../engine/port.js';
 import { invalidOption, TlsPolicyError } from '../policy/errors.js';
 import { loadOptional } from '../support/optional-require.js';
 import { proxyOption, splitOptions, type TlsPolicyOptions } from '../policy/options.js';
@@ -96,6 +95,6 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
       allowH2: agentOptions.allowH2 === true,
     }),
   } as never);
-  Object.defineProperty(dispatcher, KEYS.policyOf, { value: policy, enumerable: false });
+  markClient(dispatcher as object, policy);
   return dispatcher;
 }

@@ -3,8 +3,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { type ProxyEnv, planConnection, type RouteSetting } from '../engine/plan.js';
-import { portOf, type PolicyPort } from '../engine/port.js';
-import { brandOf, KEYS } from '../engine/registry.js';
+import { isMarkedClient, markClient, portOf, type PolicyPort } from '../engine/port.js';
 import { guardSocket } from '../engine/socket-guard.js';
 import { invalidOption } from '../policy/errors.js';
 import { proxyOption, splitOptions } from '../policy/options.js';
@@ -66,7 +65,7 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     this.#port = portOf(policy);
     this.#route = route;
     this.#proxyTls = proxyTls;
-    Object.defineProperty(this, KEYS.policyOf, { value: policy, enumerable: false });
+    markClient(this, policy);
   }
 
   /** The policy this agent enforces (read-only). */
@@ -168,5 +167,5 @@ export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyH
 
 /** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */
 export function isPolicyAgent(agent: unknown): agent is PolicyHttpsAgent {
-  return brandOf(agent, KEYS.policyOf) !== undefined && typeof (agent as { addRequest?: unknown }).addRequest === 'function';
+  return isMarkedClient(agent) && typeof (agent as { addRequest?: unknown }).addRequest === 'function';
 }

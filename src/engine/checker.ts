@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { processCiphersWeakened } from '../policy/ciphers.js';
 import { invalidOption } from '../policy/errors.js';
 import { hostOfAuthority, normalizeHost, type NormalizedHost } from '../policy/host-names.js';
-import { isPort, portOfClient } from './port.js';
+import { isMarkedClient, portOfClient } from './port.js';
 import { brandOf, KEYS } from './registry.js';
 import { weakerIn } from '../policy/compare.js';
 import type { PolicyConfig } from '../policy/options.js';
@@ -92,8 +92,9 @@ function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyRepo
   const agent = options['agent'];
   if (agent !== undefined && agent !== null && agent !== false && isAgentLike(agent)) {
     const agentReport = checkAgent(config, agent as http.Agent);
-    // A policy agent overrides whatever the request options say, so they cannot weaken it.
-    if (hasPolicyAgentBrand(agent)) return report(inScope, host, [...agentReport.violations]);
+    // A policy agent overrides whatever the request options say, so they cannot weaken it. Only
+    // one this package made: an unproven marker is a violation, and the options are judged too.
+    if (isMarkedClient(agent)) return report(inScope, host, [...agentReport.violations]);
     // Node merges agent options over request options; judge what the connection would get.
     options = { ...options, ...(agent as http.Agent & { options?: TlsOptionsLike }).options };
   }
@@ -123,10 +124,10 @@ function withServernameFromHostHeader(options: TlsOptionsLike): TlsOptionsLike {
 function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
   const port = portOfClient(agent);
   const ctx: ViolationContext = { host: '(agent)' };
-  // A port no policy made (an object shaped like one, under the registry key) says nothing about
-  // what the agent enforces: the check cannot decide, so it fails.
-  if (port !== undefined && !isPort(port)) {
-    const detail = 'the agent names a policy that no copy of this package made';
+  // A policy marker on an agent no copy of this package made, or naming something no policy
+  // made, says nothing about what the agent enforces: the check cannot decide, so it fails.
+  if (port === 'unproven') {
+    const detail = 'the agent carries a policy marker, but this package did not make it or its policy';
     return report(true, undefined, [makeViolation(ctx, { kind: 'insecure-options', detail, options: ['policy'] })]);
   }
   if (port !== undefined) return report(true, undefined, comparePolicies(config, port.config, ctx));

@@ -58,8 +58,30 @@ export function isPort(value: unknown): value is PolicyPort {
   return typeof value === 'object' && value !== null && sharedState().ports.has(value);
 }
 
-/** The port of the policy an agent or dispatcher made by this package enforces, if any. */
-export function portOfClient(client: unknown): PolicyPort | undefined {
+/**
+ * Marks an agent or dispatcher as enforcing `policy` (its policy marker), and records it as made
+ * by this package: the marker alone proves nothing, since any object can carry the same key.
+ */
+export function markClient(client: object, policy: object): void {
+  Object.defineProperty(client, KEYS.policyOf, { value: policy, enumerable: false });
+  sharedState().clients.add(client);
+}
+
+/** Was this agent or dispatcher made by a copy of this package, with a policy marker? */
+export function isMarkedClient(client: unknown): boolean {
+  return typeof client === 'object' && client !== null && brandOf(client, KEYS.policyOf) !== undefined && sharedState().clients.has(client);
+}
+
+/**
+ * What an agent or dispatcher says of its policy: none (no policy marker), the port of the policy
+ * a client this package made enforces, or 'unproven' — a marker on a client no copy of this
+ * package made, or pointing at something no policy made — which a check must not believe.
+ */
+export function portOfClient(client: unknown): PolicyPort | 'unproven' | undefined {
   const policy = brandOf(client, KEYS.policyOf);
-  return typeof policy === 'object' && policy !== null && hasPort(policy) ? portOf(policy) : undefined;
+  if (policy === undefined) return undefined;
+  if (typeof policy !== 'object' || policy === null || !hasPort(policy)) return 'unproven';
+  const port = portOf(policy); // a policy of another protocol throws ERR_TLS_POLICY_INCOMPATIBLE_COPY
+  const made = typeof client === 'object' && client !== null && sharedState().clients.has(client);
+  return made && isPort(port) ? port : 'unproven';
 }

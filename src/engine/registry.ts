@@ -51,6 +51,8 @@ export interface SharedState {
   readonly guardedSockets: WeakMap<object, Set<object>>;
   /** Every policy port made by a copy of this protocol: a guard marker is honoured only for these. */
   readonly ports: WeakSet<object>;
+  /** Every agent and dispatcher a copy of this protocol made: a policy marker is believed only on these. */
+  readonly clients: WeakSet<object>;
   /** SecureContexts a policy built from hardened options: a policy's own, never a caller's weakening. */
   readonly policyContexts: WeakSet<object>;
   /** The process-wide installation (process/install.ts), if any. */
@@ -79,6 +81,7 @@ export function sharedState(): SharedState {
     policySessions: new WeakMap(),
     guardedSockets: new WeakMap(),
     ports: new WeakSet(),
+    clients: new WeakSet(),
     policyContexts: new WeakSet(),
     installation: undefined,
     contexts: undefined,
