@@ -1,4 +1,4 @@
-import { normalizeHost } from './host-names.js';
+import { isIP } from 'node:net';
 import type { PolicyConfig } from './options.js';
 import type { HostScope } from './scope.js';
 import { versionRank } from './tls-options.js';
@@ -34,13 +34,14 @@ function scopeCovers(actual: PolicyConfig, wanted: PolicyConfig): boolean {
   if (answers === undefined) covered.set(actual.scope, (answers = new WeakMap()));
   let answer = answers.get(wanted.scope);
   if (answer === undefined) {
+    // Patterns are stored normalised, so each is asked about as it is: normalising again could
+    // read a long one as unknown, which every scope "matches" (the fail-safe for connections).
     answer = wanted.scope.patterns.every((p) => {
-      if (!p.startsWith('*.')) return actual.scope.matches(normalizeHost(p));
+      if (!p.startsWith('*.')) return actual.scope.matches({ kind: isIP(p) !== 0 || p.startsWith('[') ? 'ip' : 'name', name: p });
       // A name under x that no pattern can list (a label may not end in '-'), so only a `*.x`
       // pattern or one of a parent of x matches it: a policy naming one host under x never
-      // passes for one covering all of *.x. A probe too long to read is not covered (fail closed).
-      const probe = normalizeHost(`m365-tls-policy-probe-.${p.slice(2)}`);
-      return probe.kind === 'name' && actual.scope.matches(probe);
+      // passes for one covering all of *.x.
+      return actual.scope.matches({ kind: 'name', name: `m365-tls-policy-probe-.${p.slice(2)}` });
     });
     answers.set(wanted.scope, answer);
   }

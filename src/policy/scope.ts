@@ -17,20 +17,47 @@ export interface HostScope {
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/u;
 
 let builtInScope: HostScope | undefined;
+const ANY_HOST: HostScope = Object.freeze({ patterns: '*', matches: () => true });
+
+/**
+ * Compiled scopes by their input, so that policies made with the same host lists (a policy per
+ * agent or per request, with the same `hosts` or `extraHosts`) share one frozen scope: it is
+ * parsed once, and comparing two such policies (policy/compare.ts) is an identity check.
+ * Bounded: emptied when full.
+ */
+const compiled = new Map<string, HostScope>();
+const COMPILED_LIMIT = 256;
 
 export function compileScope(
   hosts: 'microsoft365' | '*' | readonly string[],
   extraHosts: readonly string[],
   path = 'policy.hosts',
 ): HostScope {
-  if (hosts === '*') return Object.freeze({ patterns: '*', matches: () => true });
+  if (hosts === '*') return ANY_HOST;
   // The built-in list (over 200 patterns) is parsed once per process: a policy made per agent or per
   // request (createHttpsAgent() without a policy) would otherwise parse it every time.
   if (hosts === 'microsoft365' && extraHosts.length === 0) {
     builtInScope ??= compileScope(MICROSOFT_365_HOSTS, [], 'MICROSOFT_365_HOSTS');
     return builtInScope;
   }
-  const given = hosts === 'microsoft365' ? MICROSOFT_365_HOSTS : hosts;
+  // One read of the caller's lists: the cache key and the scope come from the same snapshot, so a
+  // list that answers differently on a second read cannot file one scope under another's key.
+  const given = hosts === 'microsoft365' ? MICROSOFT_365_HOSTS : [...hosts];
+  const extra = [...extraHosts];
+  const key = [...given, ...extra].every((p) => typeof p === 'string')
+    ? JSON.stringify([hosts === 'microsoft365' ? 'microsoft365' : given, extra])
+    : undefined;
+  const hit = key === undefined ? undefined : compiled.get(key);
+  if (hit !== undefined) return hit;
+  const scope = compileLists(hosts === 'microsoft365', given, extra, path);
+  if (key !== undefined) {
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(key, scope);
+  }
+  return scope;
+}
+
+function compileLists(builtIn: boolean, given: readonly unknown[], extraHosts: readonly unknown[], path: string): HostScope {
   const exact = new Set<string>();
   const suffixes = new Set<string>();
   const patterns: string[] = [];
@@ -40,7 +67,7 @@ export function compileScope(
     patterns.push(parsed.wildcard ? `*.${parsed.name}` : parsed.name);
   };
   given.forEach((p, i) => {
-    add(p, hosts === 'microsoft365' ? 'MICROSOFT_365_HOSTS' : `${path}[${i}]`);
+    add(p, builtIn ? 'MICROSOFT_365_HOSTS' : `${path}[${i}]`);
   });
   extraHosts.forEach((p, i) => {
     add(p, `policy.extraHosts[${i}]`);
