@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Agent as UndiciAgent } from 'undici';
 import { checkTlsPolicy, createFetchDispatcher, createHttpsAgent, createTlsPolicy } from 'm365-tls-policy';
 import { benchProbe } from './probe.mjs';
+import { benchResumption } from './resumption.mjs';
 
 const { values: args } = parseArgs({
   options: { json: { type: 'boolean' }, out: { type: 'string' }, quick: { type: 'boolean' }, smoke: { type: 'boolean' } },
@@ -21,7 +22,8 @@ const SCALE = args.smoke ? 0.05 : 1;
 // The smoke run proves the bench runs, not how fast: no unrecorded warm-up rounds (it runs in the
 // test suite, where every second of CPU counts).
 const WARMUP_ROUNDS = args.smoke ? 0 : 1;
-// Sequential reconnects and keep-alive requests of the resumption and reuse checks.
+// Sequential reconnects and keep-alive requests of the resumption and reuse checks: at least 20,
+// so that a percentage still means something in a smoke run (one miss is 5 %, not 100 %).
 const SEQUENTIAL = Math.max(20, Math.round(200 * SCALE));
 const log = (line) => {
   if (!args.json) process.stdout.write(`${line}\n`);
@@ -253,72 +255,9 @@ results.throughput.push(
   for (const [k, v] of Object.entries(results.micro)) log(`${k.padEnd(52)} ${v.toFixed(0).padStart(6)} ns/call`);
 }
 
-// TLS session resumption on reconnects, and sockets reused under keep-alive.
-{
-  const resumed = async (agent) => {
-    let count = 0;
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      if (await get(agent, info.tls12)) count += 1;
-      await new Promise((r) => setImmediate(r));
-    }
-    agent.destroy();
-    return count / SEQUENTIAL;
-  };
-  results.resumption = {
-    baseline: await resumed(new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' })),
-    policy: await resumed(createHttpsAgent({ keepAlive: false })),
-  };
-  // The first request of each new agent (a client per request): resumed only through the
-  // process-wide session store, which a plain agent does not have.
-  const firstResumed = async (makeAgent, port) => {
-    let count = 0;
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      const agent = makeAgent();
-      if (await get(agent, port)) count += 1;
-      agent.destroy();
-    }
-    return count / SEQUENTIAL;
-  };
-  results.firstRequestResumption = Object.fromEntries(
-    await Promise.all(
-      [
-        ['TLS 1.3', info.tls13],
-        ['TLS 1.2', info.tls12],
-      ].map(async ([label, port]) => [
-        label,
-        {
-          baseline: await firstResumed(() => new https.Agent({ keepAlive: false, minVersion: 'TLSv1.2' }), port),
-          policy: await firstResumed(() => createHttpsAgent({ keepAlive: false }), port),
-        },
-      ]),
-    ),
-  );
-  const reuse = async (agent) => {
-    let reused = 0;
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      await new Promise((resolve, reject) => {
-        const req = https.get({ host: 'graph.microsoft.com', port: info.tls13, agent, ca: info.ca, lookup }, (res) => {
-          if (req.reusedSocket) reused += 1;
-          res.resume();
-          res.on('end', resolve);
-        });
-        req.on('error', reject);
-      });
-    }
-    agent.destroy();
-    return reused;
-  };
-  results.reuse = { baseline: await reuse(new https.Agent({ keepAlive: true })), policy: await reuse(createHttpsAgent()) };
-  log('');
-  log(
-    `TLS 1.2 session resumption on ${SEQUENTIAL} reconnects: baseline ${(results.resumption.baseline * 100).toFixed(0)}%, policy ${(results.resumption.policy * 100).toFixed(0)}%`,
-  );
-  for (const [label, r] of Object.entries(results.firstRequestResumption))
-    log(
-      `first request of a new agent resumed (${SEQUENTIAL} agents, ${label}): baseline ${(r.baseline * 100).toFixed(0)}%, policy ${(r.policy * 100).toFixed(0)}%`,
-    );
-  log(`sockets reused, ${SEQUENTIAL} sequential keep-alive requests: baseline ${results.reuse.baseline}, policy ${results.reuse.policy}`);
-}
+// TLS session resumption (one agent reconnecting; the first request of new agents) and sockets
+// reused under keep-alive: counts, not speeds (bench/resumption.mjs).
+Object.assign(results, await benchResumption({ info, get, lookup, sequential: SEQUENTIAL, log }));
 
 // Heap and handles after 10,000 requests (a child each, started with --expose-gc).
 {
