@@ -69,4 +69,20 @@ describe('attack: the probe name of scopeCovers', () => {
       await server.close();
     }
   });
+
+  it('long patterns are compared as stored: a long wildcard covers itself, a long IDN name is not covered by an unrelated scope', () => {
+    // *.x with x about 1,000 characters: its probe name is longer than a host name normalizeHost reads.
+    const x = `${Array.from({ length: 16 }, (_, i) => `${'a'.repeat(59)}${String(i).padStart(2, '0')}`).join('.')}.contoso.test`;
+    const wildcardOnly = resolvePolicyOptions({ hosts: [`*.${x}`] });
+    const wildcardAndMore = resolvePolicyOptions({ hosts: [`*.${x}`, 'other.contoso.test'] });
+    assert.notEqual(wildcardOnly.scope, wildcardAndMore.scope, 'two compiled scopes (not the identity shortcut)');
+    assert.deepEqual(weakerIn(wildcardAndMore, wildcardOnly), [], 'a scope with *.x covers *.x, however long x is');
+    assert.deepEqual(weakerIn(wildcardOnly, wildcardAndMore), ['policy.hosts']);
+    // An IDN name whose A-label form (over 1,300 characters) is longer than normalizeHost reads:
+    // asked about again it read as "unknown", which every scope matches.
+    const idn = `${Array.from({ length: 64 }, () => 'ü'.repeat(14)).join('.')}.test`;
+    const longName = resolvePolicyOptions({ hosts: [idn] });
+    assert.ok((longName.scope.patterns as readonly string[])[0]!.length > 1012, 'the stored pattern is long');
+    assert.deepEqual(weakerIn(resolvePolicyOptions({ hosts: ['graph.microsoft.com'] }), longName), ['policy.hosts']);
+  });
 });
