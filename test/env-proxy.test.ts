@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +18,17 @@ const PACKAGE = pathToFileURL(join(ROOT, 'dist/esm/index.js')).href;
 const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number);
 const HAS_ENV_PROXY = MAJOR >= 25 || (MAJOR === 24 && MINOR >= 5) || (MAJOR === 22 && MINOR >= 21);
 const SKIP = HAS_ENV_PROXY ? false : `NODE_USE_ENV_PROXY needs Node.js 22.21+/24.5+ (this is ${process.version})`;
+const SKIP_SET_GLOBAL =
+  typeof (http as { setGlobalProxyFromEnv?: unknown }).setGlobalProxyFromEnv === 'function'
+    ? false
+    : `http.setGlobalProxyFromEnv() needs Node.js 24.14+/25.4+ (this is ${process.version})`;
 
 // One request per client and port, with a bearer token; prints the outcomes and the violations.
 const APP = `
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createFetchDispatcher, createHttpsAgent, createTlsPolicy, installedTlsPolicy } from '${PACKAGE}';
-const { client, ports, options } = JSON.parse(process.env.PROBE);
+const { client, ports, options, setGlobal } = JSON.parse(process.env.PROBE);
 const policy = installedTlsPolicy() ?? createTlsPolicy();
 const violations = [];
 policy.on('violation', (v) => violations.push(v.kind));
@@ -32,6 +37,12 @@ const headers = { authorization: 'Bearer eyJ0eXAiOiJKV1Qi.secret' };
 const code = (e) => e.code ?? e.cause?.code ?? e.message;
 const agent = client === 'agent' ? createHttpsAgent({ policy, lookup, ...options }) : undefined;
 const dispatcher = client === 'dispatcher' ? createFetchDispatcher({ policy, connect: { lookup }, ...options }) : undefined;
+// http.setGlobalProxyFromEnv() (Node.js 24.14+, 25.4+) at run time, after the clients were made;
+// 'restored' calls its restore function straight away.
+if (setGlobal) {
+  const restore = http.setGlobalProxyFromEnv();
+  if (setGlobal === 'restored') restore();
+}
 const viaNode = (mod, port) => new Promise((resolve) => {
   mod.get({ host: 'graph.microsoft.com', port, agent, headers, ...(agent ? {} : { lookup }) }, (res) => {
     let body = '';
@@ -65,6 +76,8 @@ interface Probe {
   env?: Record<string, string>;
   /** Set HTTPS_PROXY/HTTP_PROXY to the proxy (default true). */
   proxied?: boolean;
+  /** Call http.setGlobalProxyFromEnv() in the app after making its clients (and restore it at once). */
+  setGlobal?: 'on' | 'restored';
 }
 
 interface Run {
@@ -98,7 +111,7 @@ async function probe(p: Probe): Promise<Run> {
     Object.assign(env, {
       NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
       DEBUG: '',
-      PROBE: JSON.stringify({ client: p.client, ports: [legacy.port, modern.port], options: p.options ?? {} }),
+      PROBE: JSON.stringify({ client: p.client, ports: [legacy.port, modern.port], options: p.options ?? {}, setGlobal: p.setGlobal }),
       ...(p.proxied === false ? {} : { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url }),
       ...p.env,
     });
@@ -193,6 +206,31 @@ describe("the policy agent and dispatcher follow Node's env proxy instead of byp
     const r = await probe({ client: 'agent', args: REGISTER, env: { NODE_USE_ENV_PROXY: '1' } });
     assert.deepEqual(r.results, REFUSED_AND_SERVED);
     assert.deepEqual(r.violations, ['legacy-server']);
+    assert.equal(r.legacyBytes, 0);
+    assert.deepEqual(CONNECTS(r), TWO_TUNNELS);
+  });
+});
+
+describe('http.setGlobalProxyFromEnv() at run time: the policy agent and dispatcher follow it', { skip: SKIP_SET_GLOBAL }, () => {
+  for (const client of ['agent', 'dispatcher'] as const) {
+    it(`${client}: made before the call, then through the proxy; TLS 1.1 origin refused with zero bytes`, async () => {
+      const r = await probe({ client, setGlobal: 'on' });
+      assert.deepEqual(r.results, REFUSED_AND_SERVED);
+      assert.deepEqual(r.violations, ['legacy-server']);
+      assert.equal(r.legacyBytes, 0);
+      assert.deepEqual(CONNECTS(r), TWO_TUNNELS);
+    });
+
+    it(`${client}: after the restore function runs, direct again (the test can fail)`, async () => {
+      const r = await probe({ client, setGlobal: 'restored' });
+      assert.deepEqual(r.results, REFUSED_AND_SERVED);
+      assert.deepEqual(r.proxy, []);
+    });
+  }
+
+  it('https.get (the global agent it made) under the install: the policy judges the origin through the tunnel', async () => {
+    const r = await probe({ client: 'https', args: REGISTER, setGlobal: 'on' });
+    assert.deepEqual(r.results, REFUSED_AND_SERVED);
     assert.equal(r.legacyBytes, 0);
     assert.deepEqual(CONNECTS(r), TWO_TUNNELS);
   });

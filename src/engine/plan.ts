@@ -151,15 +151,16 @@ export function plannerOf(options: object): PolicyPort | undefined {
 /**
  * The proxy for one connection to an origin, decided here once for the https agent and the
  * fetch dispatcher: an explicit URL; `true`, the environment's variables; `false`, none; unset,
- * the agent's `proxyEnv` if given, else the environment when the process runs with Node's own
- * env proxy (so the policy's agent and dispatcher go where Node's global agent and fetch go).
+ * the agent's `proxyEnv` if given, else the variables Node's own global agent uses (its env
+ * proxy, or `http.setGlobalProxyFromEnv()`), so the policy's agent and dispatcher go where Node's
+ * global agent and fetch go.
  * Variables are read as Node reads them: lower case first, `NO_PROXY` honoured.
  */
 export function routeFor(route: RouteSetting, host: string, port: number): ProxyTarget | undefined {
   const { proxy, proxyEnv } = route;
   if (proxy === false) return undefined;
   if (typeof proxy === 'object') return proxy; // a URL, parsed when the agent or dispatcher was made
-  const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? (nodeEnvProxy() ? process.env : undefined));
+  const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? nodeProxyEnv());
   if (env === undefined) return undefined;
   const rules = proxy === true ? 'curl' : (route.noProxyRules ?? 'curl');
   // Node's https agent reads only the HTTPS variables; undici's EnvHttpProxyAgent (behind Node's
@@ -175,6 +176,32 @@ export function routeFor(route: RouteSetting, host: string, port: number): Proxy
   return proxyTarget(url, name);
 }
 
+/** Does this runtime's https.Agent honour `proxyEnv` (Node.js 22.21+, 24.5+, 25+; not Bun)? */
+function agentsHonourProxyEnv(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const supported = major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
+  return supported && process.versions['bun'] === undefined;
+}
+
+/**
+ * The proxy variables Node's own clients use at this moment, if any: those of `https.globalAgent`
+ * (built with `proxyEnv: process.env` under the env proxy flag, or with the given variables by
+ * `http.setGlobalProxyFromEnv()` — Node.js 24.14+, 25.4+ — until its restore function runs),
+ * else `process.env` when the process runs with the flag (an application may have replaced the
+ * global agent; Node's fetch still goes through the proxy). Read per connection: the function
+ * can be called at any time.
+ */
+function nodeProxyEnv(): ProxyEnv | undefined {
+  if (!agentsHonourProxyEnv()) return undefined;
+  // The module object itself (getBuiltinModule: Node.js 20.16+, so on every version that gets here):
+  // an ES module's `import * as https` keeps the global agent it saw at first, while
+  // setGlobalProxyFromEnv() assigns a new one to the module object.
+  const httpsModule = process.getBuiltinModule?.('node:https') as { globalAgent?: { options?: { proxyEnv?: unknown } } } | undefined;
+  const fromGlobalAgent = httpsModule?.globalAgent?.options?.proxyEnv;
+  if (typeof fromGlobalAgent === 'object' && fromGlobalAgent !== null) return fromGlobalAgent as ProxyEnv;
+  return nodeEnvProxy() ? process.env : undefined;
+}
+
 let envProxyOn: boolean | undefined;
 
 /**
@@ -185,13 +212,11 @@ let envProxyOn: boolean | undefined;
  */
 export function nodeEnvProxy(): boolean {
   if (envProxyOn !== undefined) return envProxyOn;
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  const supported = major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
   let on = process.env['NODE_USE_ENV_PROXY'] === '1';
   for (const flag of [...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/u), ...process.execArgv]) {
     if (flag === '--use-env-proxy') on = true;
     else if (flag === '--no-use-env-proxy') on = false;
   }
-  envProxyOn = on && supported && process.versions['bun'] === undefined;
+  envProxyOn = on && agentsHonourProxyEnv();
   return envProxyOn;
 }
