@@ -95,6 +95,9 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
       allowH2: agentOptions.allowH2 === true,
     }),
   } as never);
-  markClient(dispatcher as object, policy);
+  // Marked only when the given module's Agent made a real Agent (not some other object it returned).
+  if (!(dispatcher instanceof (undici.Agent as unknown as new (...args: never[]) => object)))
+    throw invalidOption('options.undici', "undici's module, whose Agent constructs undici Agents", undici);
+  markClient(dispatcher as object, policy, 'dispatch');
   return dispatcher;
 }

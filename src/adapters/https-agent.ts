@@ -65,7 +65,8 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     this.#port = portOf(policy);
     this.#route = route;
     this.#proxyTls = proxyTls;
-    markClient(this, policy);
+    // Only an agent of this class: a subclass may connect however it likes.
+    if (new.target === PolicyAgent) markClient(this, policy, 'createConnection');
   }
 
   /** The policy this agent enforces (read-only). */

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { isIP } from 'node:net';
 // The default import is node:tls's own exports object: the only live view of DEFAULT_* values
 // that a dependency reassigns at run time (an ESM namespace import keeps the values it was
@@ -131,10 +132,27 @@ function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
     return report(true, undefined, [makeViolation(ctx, { kind: 'insecure-options', detail, options: ['policy'] })]);
   }
   if (port !== undefined) return report(true, undefined, comparePolicies(config, port.config, ctx));
+  // Options say what Node's createConnection will do with them; an agent that connects through a
+  // method of its own (a subclass, a replaced method) may do anything: the check cannot tell.
+  if (!connectsLikeNode(agent)) {
+    const detail = 'the agent connects through a createConnection of its own, which the check cannot judge';
+    return report(true, undefined, [makeViolation(ctx, { kind: 'insecure-options', detail, options: ['createConnection'] })]);
+  }
   const options = ((agent as { options?: unknown }).options ?? {}) as TlsOptionsLike;
   // An agent serves many hosts: it is in scope unless its options pin it to one that is not.
   const pinned = options.servername || options.host ? scopeOfOptions(config, options) : { host: undefined, inScope: true };
   return report(pinned.inScope, pinned.host, judgeOptions(config, options, ctx));
+}
+
+/** Does the agent connect with Node's own `createConnection` (https: `tls.connect`; http: `net`)? */
+function connectsLikeNode(agent: http.Agent): boolean {
+  let own: unknown;
+  try {
+    own = (agent as { createConnection?: unknown }).createConnection;
+  } catch {
+    return false;
+  }
+  return own === undefined || own === https.Agent.prototype.createConnection || own === http.Agent.prototype.createConnection;
 }
 
 function judgeOptions(config: PolicyConfig, options: TlsOptionsLike, ctx: ViolationContext): PolicyViolation[] {

@@ -1,4 +1,4 @@
-import { isTlsPolicyError, type TlsPolicyError } from '../policy/errors.js';
+import { invalidOption, isTlsPolicyError, type TlsPolicyError } from '../policy/errors.js';
 import { bypassesProxy } from '../policy/host-names.js';
 import { type ProxyOption, type ProxyTarget, proxyTarget } from '../policy/options.js';
 import { anyInScope, displayHost, namedHosts } from '../policy/scope.js';
@@ -160,16 +160,33 @@ export function routeFor(route: RouteSetting, host: string, port: number): Proxy
   const { proxy, proxyEnv } = route;
   if (proxy === false) return undefined;
   if (typeof proxy === 'object') return proxy; // a URL, parsed when the agent or dispatcher was made
-  const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? nodeProxyEnv());
-  if (env === undefined) return undefined;
+  const source = proxy === true ? 'process.env' : proxyEnv !== undefined ? 'options.proxyEnv' : 'https.globalAgent.options.proxyEnv';
   const rules = proxy === true ? 'curl' : (route.noProxyRules ?? 'curl');
-  // Node's https agent reads only the HTTPS variables; undici's EnvHttpProxyAgent (behind Node's
-  // fetch) falls back to the HTTP ones for https: requests. `proxy: true` reads HTTPS only.
-  const names =
-    proxy !== true && rules === 'curl' ? ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] : ['https_proxy', 'HTTPS_PROXY'];
-  const name = names.find((n) => env[n]);
-  const url = name === undefined ? undefined : env[name];
-  if (name === undefined || !url || bypassesProxy(env['no_proxy'] || env['NO_PROXY'], host, port, rules)) return undefined;
+  let name: string | undefined;
+  let url: string | undefined;
+  let noProxy: string | undefined;
+  try {
+    // One read of each variable: a getter cannot answer one thing to a check and another later.
+    const env: ProxyEnv | undefined = proxy === true ? process.env : (proxyEnv ?? nodeProxyEnv());
+    if (env === undefined) return undefined;
+    // Node's https agent reads only the HTTPS variables; undici's EnvHttpProxyAgent (behind Node's
+    // fetch) falls back to the HTTP ones for https: requests. `proxy: true` reads HTTPS only.
+    const names =
+      proxy !== true && rules === 'curl' ? ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] : ['https_proxy', 'HTTPS_PROXY'];
+    for (const n of names) {
+      const value = env[n];
+      if (value) {
+        [name, url] = [n, String(value)];
+        break;
+      }
+    }
+    if (name !== undefined) noProxy = String(env['no_proxy'] || env['NO_PROXY'] || '') || undefined;
+  } catch {
+    // Proxy settings that throw when read (a getter, a replaced global agent): the connection
+    // cannot be routed as asked, so it fails with a typed error, never a throw out of a socket event.
+    throw invalidOption(source, 'proxy settings that can be read', 'a value that threw when read');
+  }
+  if (name === undefined || url === undefined || bypassesProxy(noProxy, host, port, rules)) return undefined;
   // A variable that is not an http: or https: URL (socks5://...) fails the connection with a typed
   // error naming it (proxyTarget): Node's agent and fetch ignore it and connect directly, but a
   // proxy the policy cannot honour is a configuration to fix, not one to route around silently.

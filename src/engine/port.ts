@@ -62,14 +62,28 @@ export function isPort(value: unknown): value is PolicyPort {
  * Marks an agent or dispatcher as enforcing `policy` (its policy marker), and records it as made
  * by this package: the marker alone proves nothing, since any object can carry the same key.
  */
-export function markClient(client: object, policy: object): void {
+export function markClient(client: object, policy: object, method: 'createConnection' | 'dispatch'): void {
   Object.defineProperty(client, KEYS.policyOf, { value: policy, enumerable: false });
-  sharedState().clients.add(client);
+  sharedState().clients.set(client, { method, fn: (client as Record<string, unknown>)[method] });
+}
+
+/**
+ * Made by this package, and still connecting through the method it was given? A replaced
+ * `createConnection` (own property, or a swapped prototype) enforces nothing the check can see.
+ */
+function madeHere(client: object): boolean {
+  const made = sharedState().clients.get(client);
+  if (made === undefined) return false;
+  try {
+    return (client as Record<string, unknown>)[made.method] === made.fn;
+  } catch {
+    return false; // a getter that throws: cannot tell, so not believed
+  }
 }
 
 /** Was this agent or dispatcher made by a copy of this package, with a policy marker? */
 export function isMarkedClient(client: unknown): boolean {
-  return typeof client === 'object' && client !== null && brandOf(client, KEYS.policyOf) !== undefined && sharedState().clients.has(client);
+  return typeof client === 'object' && client !== null && brandOf(client, KEYS.policyOf) !== undefined && madeHere(client);
 }
 
 /**
@@ -82,6 +96,6 @@ export function portOfClient(client: unknown): PolicyPort | 'unproven' | undefin
   if (policy === undefined) return undefined;
   if (typeof policy !== 'object' || policy === null || !hasPort(policy)) return 'unproven';
   const port = portOf(policy); // a policy of another protocol throws ERR_TLS_POLICY_INCOMPATIBLE_COPY
-  const made = typeof client === 'object' && client !== null && sharedState().clients.has(client);
+  const made = typeof client === 'object' && client !== null && madeHere(client);
   return made && isPort(port) ? port : 'unproven';
 }

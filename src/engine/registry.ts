@@ -51,8 +51,12 @@ export interface SharedState {
   readonly guardedSockets: WeakMap<object, Set<object>>;
   /** Every policy port made by a copy of this protocol: a guard marker is honoured only for these. */
   readonly ports: WeakSet<object>;
-  /** Every agent and dispatcher a copy of this protocol made: a policy marker is believed only on these. */
-  readonly clients: WeakSet<object>;
+  /**
+   * Every agent and dispatcher a copy of this protocol made, with the method that connects
+   * (`createConnection`, `dispatch`) as it was then: a policy marker is believed only on these,
+   * while that method is still the one the package gave them.
+   */
+  readonly clients: WeakMap<object, { readonly method: string; readonly fn: unknown }>;
   /** SecureContexts a policy built from hardened options: a policy's own, never a caller's weakening. */
   readonly policyContexts: WeakSet<object>;
   /** The process-wide installation (process/install.ts), if any. */
@@ -81,7 +85,7 @@ export function sharedState(): SharedState {
     policySessions: new WeakMap(),
     guardedSockets: new WeakMap(),
     ports: new WeakSet(),
-    clients: new WeakSet(),
+    clients: new WeakMap(),
     policyContexts: new WeakSet(),
     installation: undefined,
     contexts: undefined,
