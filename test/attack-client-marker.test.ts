@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import * as undici from 'undici';
@@ -107,10 +108,13 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
       const before = legacy.bytesReceived;
       const r = await get(agent, legacy, WEAK_TLS);
       const report = checkTlsPolicy(agent);
-      assert.ok(
-        !(report.ok && r.result === 'ok TLSv1'),
+      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
+      assert.equal(
+        report.ok,
+        false,
         `BREAK: checkTlsPolicy(agent).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(agent)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes incl. the Bearer token)`,
       );
+      assert.equal(isPolicyAgent(agent), false);
     } finally {
       agent.destroy();
     }
@@ -123,10 +127,13 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
       const before = legacy.bytesReceived;
       const r = await get(agent, legacy, WEAK_TLS);
       const report = checkTlsPolicy(agent);
-      assert.ok(
-        !(report.ok && r.result === 'ok TLSv1'),
+      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
+      assert.equal(
+        report.ok,
+        false,
         `BREAK: checkTlsPolicy(agent).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(agent)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes)`,
       );
+      assert.equal(isPolicyAgent(agent), false);
     } finally {
       agent.destroy();
     }
@@ -146,10 +153,13 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
       const before = legacy.bytesReceived;
       const r = await get(sneaky, legacy);
       const report = checkTlsPolicy(sneaky);
-      assert.ok(
-        !(report.ok && r.result === 'ok TLSv1'),
+      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
+      assert.equal(
+        report.ok,
+        false,
         `BREAK: checkTlsPolicy(sneaky).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(sneaky)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes)`,
       );
+      assert.equal(isPolicyAgent(sneaky), false);
     } finally {
       sneaky.destroy();
     }
@@ -173,10 +183,69 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
       const before = legacy.bytesReceived;
       const r = await get(weak, legacy);
       const report = checkTlsPolicy(weak);
-      assert.ok(
-        !(report.ok && r.result === 'ok TLSv1'),
+      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
+      assert.equal(
+        report.ok,
+        false,
         `BREAK: checkTlsPolicy(weak https.Agent).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(weak)}, yet it connected over ${r.result} (${legacy.bytesReceived - before} bytes incl. Bearer)`,
       );
+      assert.equal(isPolicyAgent(weak), false);
+    } finally {
+      weak.destroy();
+    }
+  });
+
+  it('the same agents given inside request options: the check still fails them (merged options say nothing of their code)', async () => {
+    const replaced = createHttpsAgent({ ca: TESTING_CA });
+    (replaced as unknown as { createConnection: unknown }).createConnection = (o: tls.ConnectionOptions) =>
+      tls.connect({ ...o, ...WEAK_TLS });
+    const own = new https.Agent({ ca: TESTING_CA });
+    (own as unknown as { createConnection: unknown }).createConnection = (o: tls.ConnectionOptions) => tls.connect({ ...o, ...WEAK_TLS });
+    try {
+      for (const [what, agent] of [
+        ['a policy agent with a replaced createConnection', replaced],
+        ['a plain agent with a createConnection of its own', own],
+      ] as const) {
+        const r = await get(agent, legacy);
+        assert.equal(r.result, 'ok TLSv1', `control (${what}): it really connects over TLS 1.0`);
+        const report = checkTlsPolicy({ host: 'graph.microsoft.com', port: legacy.port, agent });
+        assert.equal(report.ok, false, `${what}, as the agent of request options`);
+        assert.ok(
+          report.violations.some((v) => v.options?.includes('policy') || v.options?.includes('createConnection')),
+          what,
+        );
+      }
+    } finally {
+      replaced.destroy();
+      own.destroy();
+    }
+  });
+
+  it("an https agent connecting with http's createConnection (net: cleartext) fails the check", async () => {
+    const agent = new https.Agent({ ca: TESTING_CA });
+    (agent as unknown as { createConnection: unknown }).createConnection = net.createConnection;
+    try {
+      assert.equal(checkTlsPolicy(agent).ok, false);
+      assert.deepEqual(checkTlsPolicy(agent).violations[0]?.options, ['createConnection']);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('createFetchDispatcher({ undici }) whose Agent returns a weak https.Agent through a borrowed prototype: refused, never marked', async () => {
+    const weak = new https.Agent({ ...WEAK_TLS, maxVersion: 'TLSv1', ca: TESTING_CA });
+    function Agent(): https.Agent {
+      return weak;
+    }
+    Agent.prototype = https.Agent.prototype; // so that `weak instanceof Agent` holds
+    assert.throws(() => createFetchDispatcher({ undici: { Agent, buildConnector: undici.buildConnector } as never }), {
+      code: 'ERR_TLS_POLICY_INVALID_OPTION',
+    });
+    try {
+      const r = await get(weak, legacy);
+      assert.equal(r.result, 'ok TLSv1', 'control: it really connects over TLS 1.0');
+      assert.equal(checkTlsPolicy(weak).ok, false);
+      assert.equal(isPolicyAgent(weak), false);
     } finally {
       weak.destroy();
     }
@@ -212,7 +281,3 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
     }
   });
 });
-
-// ---------------------------------------------------------------------------------------------
-// 3. Following Node's global agent's proxyEnv (child processes on Node 24 and 26)
-// ---------------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ const viaAgent = () => new Promise((resolve) => {
 const viaFetch = () => fetch('https://graph.microsoft.com:' + port + '/', { headers, dispatcher }).then((r) => r.text(), (e) => code(e));
 const one = client === 'agent' ? viaAgent : viaFetch;
 const timer = setTimeout(() => { console.log(JSON.stringify({ hang: true })); process.exit(0); }, 8000);
+// The first request's connection is planned before SETUP runs: the agent's createConnection is
+// called inside https.get, and undici calls the connector inside fetch() (checked on Node 24).
 const first = one();
 const second = client === 'agent' ? one() : undefined;
 new Function('https', 'http', setup)(https, http);

@@ -149,6 +149,46 @@ describe('fetch dispatcher through a CONNECT proxy', () => {
   });
 });
 
+describe('an error thrown while the TLS connection is set up over the tunnel', () => {
+  // Node's tls.connect throws on a key it cannot read; through a proxy that happens in a promise
+  // callback, where a throw would be an unhandled rejection (which ends the process).
+  for (const client of ['agent', 'dispatcher'] as const) {
+    it(`${client}: reaches the request as an error, not an unhandled rejection`, { timeout: 10_000 }, async () => {
+      const proxy = await startConnectProxy();
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await withServers([{ versions: ['TLSv1.3'], hostnames: ['example.test'], cert: 'other' }], async ([origin]) => {
+          const bad = { key: 'not a key', cert: 'not a certificate' };
+          let code: unknown;
+          if (client === 'agent') {
+            const agent = createHttpsAgent({ proxy: proxy.url, ca: CA, ...bad });
+            const outcome = await request(agent, 'example.test', origin!.port, { lookup: undefined, ca: undefined });
+            code = (outcome.error as { code?: string } | undefined)?.code;
+            agent.destroy();
+          } else {
+            const dispatcher = createFetchDispatcher({ proxy: proxy.url, connect: { ca: CA, ...bad } });
+            code = await fetch(`https://example.test:${origin!.port}/`, { dispatcher } as RequestInit).then(
+              () => 'served',
+              (error: { cause?: { code?: string } }) => error.cause?.code,
+            );
+            await dispatcher.close();
+          }
+          assert.match(String(code), /^ERR_OSSL_/u, `the request failed with the key error: ${String(code)}`);
+          assert.equal(proxy.requests.length, 1, 'the tunnel was opened (the error came after it)');
+          assert.equal(origin!.bytesReceived, 0);
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(unhandled, []);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        await proxy.close();
+      }
+    });
+  }
+});
+
 describe('maxSockets through a proxy', () => {
   it('tunnels being set up count against maxSockets: 8 concurrent requests, maxSockets 2, never more than 2 tunnels', async () => {
     const proxy = await startConnectProxy();

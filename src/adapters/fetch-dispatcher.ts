@@ -25,8 +25,8 @@ export interface FetchDispatcherOptions<D = NodeFetchDispatcher> {
   connect?: ConnectOptions | undefined;
   /**
    * Tunnel through an HTTP(S) proxy with CONNECT: a URL, `true` for `HTTPS_PROXY` / `NO_PROXY`,
-   * or `false` for never. Unset: Node's own env proxy when the process runs with it
-   * (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), as Node's fetch would. `connect` options keep
+   * or `false` for never. Unset: the proxy of Node's own global agent (`NODE_USE_ENV_PROXY=1`,
+   * `--use-env-proxy`, or `http.setGlobalProxyFromEnv()`), as Node's fetch would. `connect` options keep
    * meaning the connection to the origin.
    */
   proxy?: string | URL | boolean | undefined;
@@ -96,7 +96,12 @@ export function createFetchDispatcher<D = NodeFetchDispatcher>(options: FetchDis
     }),
   } as never);
   // Marked only when the given module's Agent made a real Agent (not some other object it returned).
-  if (!(dispatcher instanceof (undici.Agent as unknown as new (...args: never[]) => object)))
+  const made = dispatcher as { addRequest?: unknown; dispatch?: unknown } | null;
+  if (
+    !(dispatcher instanceof (undici.Agent as unknown as new (...args: never[]) => object)) ||
+    typeof made?.dispatch !== 'function' ||
+    made.addRequest !== undefined
+  )
     throw invalidOption('options.undici', "undici's module, whose Agent constructs undici Agents", undici);
   markClient(dispatcher as object, policy, 'dispatch');
   return dispatcher;

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { type ProxyEnv, planConnection, type RouteSetting } from '../engine/plan.js';
-import { isMarkedClient, markClient, portOf, type PolicyPort } from '../engine/port.js';
+import { isMarkedAgent, markClient, portOf, type PolicyPort } from '../engine/port.js';
 import { guardSocket } from '../engine/socket-guard.js';
 import { invalidOption } from '../policy/errors.js';
 import { proxyOption, splitOptions } from '../policy/options.js';
@@ -19,8 +19,8 @@ export interface PolicyHttpsAgentOptions extends https.AgentOptions {
   /**
    * Tunnel through an HTTP(S) proxy with CONNECT: a URL (`'http://user:pass@proxy:3128'`), or
    * `true` to read `HTTPS_PROXY` / `NO_PROXY` for each connection, or `false` for never. Unset:
-   * `proxyEnv` if given, else Node's own env proxy when the process runs with it
-   * (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`). The policy applies to the TLS session with the
+   * `proxyEnv` if given, else the proxy of Node's own global agent (`NODE_USE_ENV_PROXY=1`,
+   * `--use-env-proxy`, or `http.setGlobalProxyFromEnv()`). The policy applies to the TLS session with the
    * origin, end to end. Credentials go in `Proxy-Authorization` only.
    */
   proxy?: string | URL | boolean | undefined;
@@ -107,8 +107,17 @@ class PolicyAgent extends https.Agent implements PolicyHttpsAgent {
     }).then(
       (tunnel) => {
         release();
-        const socket = super.createConnection({ ...plan.options, socket: tunnel } as https.RequestOptions) as tls.TLSSocket;
-        guardSocket(policyPort, socket, plan);
+        let socket: tls.TLSSocket;
+        // A throw here (a bad key or passphrase: Node throws those from tls.connect) would be an
+        // unhandled rejection, which ends the process: it goes to the request instead.
+        try {
+          socket = super.createConnection({ ...plan.options, socket: tunnel } as https.RequestOptions) as tls.TLSSocket;
+          guardSocket(policyPort, socket, plan);
+        } catch (error) {
+          tunnel.destroy();
+          callback(error as Error, undefined as unknown as Duplex);
+          return;
+        }
         callback(null, socket);
       },
       (error: Error) => {
@@ -168,5 +177,5 @@ export function createHttpsAgent(options: PolicyHttpsAgentOptions = {}): PolicyH
 
 /** True when `agent` was made by {@link createHttpsAgent} (in any copy of this package). */
 export function isPolicyAgent(agent: unknown): agent is PolicyHttpsAgent {
-  return isMarkedClient(agent) && typeof (agent as { addRequest?: unknown }).addRequest === 'function';
+  return isMarkedAgent(agent) && typeof (agent as { addRequest?: unknown }).addRequest === 'function';
 }

@@ -102,7 +102,16 @@ export function policyConnector(undici: UndiciModule<unknown>, port: PolicyPort,
     // the origin's handshake, and the policy's check of it, are the same as without a proxy.
     const timeout = typeof connect.timeout === 'number' ? connect.timeout : undefined;
     openTunnel(proxy, opts.hostname, targetPort, { proxyTls, timeout }).then(
-      (raw) => connectGuarded({ ...planned, httpSocket: raw }),
+      (raw) => {
+        // A throw here (a bad key or passphrase: Node throws those from tls.connect) would be an
+        // unhandled rejection, which ends the process: it goes to the request instead.
+        try {
+          connectGuarded({ ...planned, httpSocket: raw });
+        } catch (error) {
+          raw.destroy();
+          callback(error as Error, null);
+        }
+      },
       (error: Error) => callback(error, null),
     );
   };

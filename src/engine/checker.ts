@@ -88,14 +88,21 @@ function checkUrl(config: PolicyConfig, target: string | URL): PolicyReport {
   return report(config.scope.matches(host), host, violations);
 }
 
+/** Option names of the violations that say "the check cannot judge this agent". */
+const CANNOT_JUDGE = new Set(['policy', 'createConnection']);
+
 function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyReport {
   const { host, inScope } = scopeOfOptions(config, options);
+  let unjudgeable: PolicyViolation[] = [];
   const agent = options['agent'];
   if (agent !== undefined && agent !== null && agent !== false && isAgentLike(agent)) {
     const agentReport = checkAgent(config, agent as http.Agent);
     // A policy agent overrides whatever the request options say, so they cannot weaken it. Only
     // one this package made: an unproven marker is a violation, and the options are judged too.
     if (isMarkedClient(agent)) return report(inScope, host, [...agentReport.violations]);
+    // An agent the check cannot judge (an unproven marker, a connecting method of its own) stays
+    // a violation here too: merged options say nothing about what such an agent does.
+    unjudgeable = agentReport.violations.filter((v) => v.options?.some((o) => CANNOT_JUDGE.has(o)));
     // Node merges agent options over request options; judge what the connection would get.
     options = { ...options, ...(agent as http.Agent & { options?: TlsOptionsLike }).options };
   }
@@ -105,7 +112,7 @@ function checkOptions(config: PolicyConfig, options: TlsOptionsLike): PolicyRepo
     port: typeof options.port === 'number' ? options.port : undefined,
     servername: typeof options.servername === 'string' && options.servername !== '' ? options.servername : undefined,
   };
-  return report(inScope, host, judgeOptions(config, options, ctx));
+  return report(inScope, host, [...unjudgeable, ...judgeOptions(config, options, ctx)]);
 }
 
 /**
@@ -128,14 +135,16 @@ function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
   // A policy marker on an agent no copy of this package made, or naming something no policy
   // made, says nothing about what the agent enforces: the check cannot decide, so it fails.
   if (port === 'unproven') {
-    const detail = 'the agent carries a policy marker, but this package did not make it or its policy';
+    const detail =
+      "the agent carries this package's policy marker, but this package did not make it or its policy, or its connecting method was replaced since";
     return report(true, undefined, [makeViolation(ctx, { kind: 'insecure-options', detail, options: ['policy'] })]);
   }
   if (port !== undefined) return report(true, undefined, comparePolicies(config, port.config, ctx));
   // Options say what Node's createConnection will do with them; an agent that connects through a
   // method of its own (a subclass, a replaced method) may do anything: the check cannot tell.
   if (!connectsLikeNode(agent)) {
-    const detail = 'the agent connects through a createConnection of its own, which the check cannot judge';
+    const detail =
+      'the agent connects through code of its own (createConnection, createSocket or addRequest), which the check cannot judge: use createHttpsAgent()';
     return report(true, undefined, [makeViolation(ctx, { kind: 'insecure-options', detail, options: ['createConnection'] })]);
   }
   const options = ((agent as { options?: unknown }).options ?? {}) as TlsOptionsLike;
@@ -144,15 +153,25 @@ function checkAgent(config: PolicyConfig, agent: http.Agent): PolicyReport {
   return report(pinned.inScope, pinned.host, judgeOptions(config, options, ctx));
 }
 
-/** Does the agent connect with Node's own `createConnection` (https: `tls.connect`; http: `net`)? */
+/**
+ * Does the agent connect the way Node's own agent of its class does (https: `tls.connect` with
+ * the merged options; http: `net`), so that its options say what a connection gets? Not an
+ * object that only looks like an agent, nor one with a connecting method of its own.
+ */
 function connectsLikeNode(agent: http.Agent): boolean {
-  let own: unknown;
+  if (!(agent instanceof http.Agent)) return false;
+  const node = agent instanceof https.Agent ? https.Agent.prototype : http.Agent.prototype;
+  const base = http.Agent.prototype as unknown as Record<string, unknown>;
   try {
-    own = (agent as { createConnection?: unknown }).createConnection;
+    const own = agent as unknown as Record<string, unknown>;
+    return (
+      own['createConnection'] === (node as unknown as Record<string, unknown>)['createConnection'] &&
+      own['createSocket'] === base['createSocket'] &&
+      own['addRequest'] === base['addRequest']
+    );
   } catch {
     return false;
   }
-  return own === undefined || own === https.Agent.prototype.createConnection || own === http.Agent.prototype.createConnection;
 }
 
 function judgeOptions(config: PolicyConfig, options: TlsOptionsLike, ctx: ViolationContext): PolicyViolation[] {

@@ -63,8 +63,11 @@ export function isPort(value: unknown): value is PolicyPort {
  * by this package: the marker alone proves nothing, since any object can carry the same key.
  */
 export function markClient(client: object, policy: object, method: 'createConnection' | 'dispatch'): void {
+  const fn = (client as Record<string, unknown>)[method];
+  // Only a client that has the method it connects with: "no method then, none now" proves nothing.
+  if (typeof fn !== 'function') throw new TypeError(`a policy client must have a ${method} method`);
   Object.defineProperty(client, KEYS.policyOf, { value: policy, enumerable: false });
-  sharedState().clients.set(client, { method, fn: (client as Record<string, unknown>)[method] });
+  sharedState().clients.set(client, { method, fn });
 }
 
 /**
@@ -84,6 +87,11 @@ function madeHere(client: object): boolean {
 /** Was this agent or dispatcher made by a copy of this package, with a policy marker? */
 export function isMarkedClient(client: unknown): boolean {
   return typeof client === 'object' && client !== null && brandOf(client, KEYS.policyOf) !== undefined && madeHere(client);
+}
+
+/** Was this an https agent made by a copy of this package (not a dispatcher), with a policy marker? */
+export function isMarkedAgent(client: unknown): boolean {
+  return isMarkedClient(client) && sharedState().clients.get(client as object)?.method === 'createConnection';
 }
 
 /**

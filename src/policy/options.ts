@@ -139,8 +139,8 @@ export interface ProxyTarget {
 
 /**
  * `proxy` as the agent and the dispatcher hold it: a proxy URL, parsed once at creation; `true`
- * for the proxy variables of the environment; `false` for never a proxy; unset for Node's own env
- * proxy when the process runs with it (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`), else none.
+ * for the proxy variables of the environment; `false` for never a proxy; unset for the proxy of
+ * Node's own global agent (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`, `http.setGlobalProxyFromEnv()`), else none.
  */
 export type ProxyOption = ProxyTarget | boolean | undefined;
 
