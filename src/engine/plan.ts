@@ -193,11 +193,16 @@ export function routeFor(route: RouteSetting, host: string, port: number): Proxy
   return proxyTarget(url, name);
 }
 
-/** Does this runtime's https.Agent honour `proxyEnv` (Node.js 22.21+, 24.5+, 25+; not Bun)? */
+let honoursProxyEnv: boolean | undefined;
+
+/** Does this runtime's https.Agent honour `proxyEnv` (Node.js 22.21+, 24.5+, 25+; not Bun)? Asked per connection, worked out once. */
 function agentsHonourProxyEnv(): boolean {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  const supported = major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
-  return supported && process.versions['bun'] === undefined;
+  if (honoursProxyEnv === undefined) {
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const supported = major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
+    honoursProxyEnv = supported && process.versions['bun'] === undefined;
+  }
+  return honoursProxyEnv;
 }
 
 /**
