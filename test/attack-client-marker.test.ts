@@ -56,6 +56,27 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
   });
   after(() => legacy.close());
 
+  /**
+   * Sends the token through `agent` to the TLS 1.0 server (the control: it really gets there),
+   * then asserts that the check fails the agent and isPolicyAgent says no. Destroys the agent.
+   */
+  async function assertNotBelieved(what: string, agent: https.Agent, extra: Record<string, unknown> = {}): Promise<void> {
+    try {
+      const before = legacy.bytesReceived;
+      const r = await get(agent, legacy, extra);
+      const report = checkTlsPolicy(agent);
+      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
+      assert.equal(
+        report.ok,
+        false,
+        `BREAK: checkTlsPolicy(${what}).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(agent)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes incl. the Bearer token)`,
+      );
+      assert.equal(isPolicyAgent(agent), false);
+    } finally {
+      agent.destroy();
+    }
+  }
+
   it('control: a plain agent reaches the TLS 1.0 server (the test can fail) and the checker flags it', async () => {
     const plain = new https.Agent({ ...WEAK_TLS, ca: TESTING_CA });
     try {
@@ -104,39 +125,13 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
     (agent as unknown as { createConnection: unknown }).createConnection = (
       https.Agent.prototype as unknown as { createConnection: unknown }
     ).createConnection;
-    try {
-      const before = legacy.bytesReceived;
-      const r = await get(agent, legacy, WEAK_TLS);
-      const report = checkTlsPolicy(agent);
-      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
-      assert.equal(
-        report.ok,
-        false,
-        `BREAK: checkTlsPolicy(agent).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(agent)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes incl. the Bearer token)`,
-      );
-      assert.equal(isPolicyAgent(agent), false);
-    } finally {
-      agent.destroy();
-    }
+    await assertNotBelieved('agent', agent, WEAK_TLS);
   });
 
   it('Object.setPrototypeOf(policyAgent, https.Agent.prototype): check must not pass while it connects over TLS 1.0', async () => {
     const agent = createHttpsAgent({ ca: TESTING_CA });
     Object.setPrototypeOf(agent, https.Agent.prototype);
-    try {
-      const before = legacy.bytesReceived;
-      const r = await get(agent, legacy, WEAK_TLS);
-      const report = checkTlsPolicy(agent);
-      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
-      assert.equal(
-        report.ok,
-        false,
-        `BREAK: checkTlsPolicy(agent).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(agent)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes)`,
-      );
-      assert.equal(isPolicyAgent(agent), false);
-    } finally {
-      agent.destroy();
-    }
+    await assertNotBelieved('agent', agent, WEAK_TLS);
   });
 
   it('a subclass of PolicyAgent (reached through agent.constructor) that overrides createConnection: check must not pass', async () => {
@@ -149,20 +144,7 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
     }
     const sneaky = new Sneaky({ ca: TESTING_CA }, real.policy, { proxy: false }, undefined);
     real.destroy();
-    try {
-      const before = legacy.bytesReceived;
-      const r = await get(sneaky, legacy);
-      const report = checkTlsPolicy(sneaky);
-      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
-      assert.equal(
-        report.ok,
-        false,
-        `BREAK: checkTlsPolicy(sneaky).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(sneaky)}, yet the request went out over ${r.result} (${legacy.bytesReceived - before} bytes)`,
-      );
-      assert.equal(isPolicyAgent(sneaky), false);
-    } finally {
-      sneaky.destroy();
-    }
+    await assertNotBelieved('sneaky', sneaky);
   });
 
   it('createFetchDispatcher({ undici }) with an Agent constructor that returns a weak https.Agent: it must not be marked', async () => {
@@ -179,20 +161,7 @@ describe('attack 2: checkTlsPolicy(x).ok only for clients that really enforce th
     } catch {
       // refusing the module is a fine outcome
     }
-    try {
-      const before = legacy.bytesReceived;
-      const r = await get(weak, legacy);
-      const report = checkTlsPolicy(weak);
-      assert.equal(r.result, 'ok TLSv1', 'control: this client really connects over TLS 1.0 (the test can fail)');
-      assert.equal(
-        report.ok,
-        false,
-        `BREAK: checkTlsPolicy(weak https.Agent).ok=${report.ok}, isPolicyAgent=${isPolicyAgent(weak)}, yet it connected over ${r.result} (${legacy.bytesReceived - before} bytes incl. Bearer)`,
-      );
-      assert.equal(isPolicyAgent(weak), false);
-    } finally {
-      weak.destroy();
-    }
+    await assertNotBelieved('weak https.Agent', weak);
   });
 
   it('the same agents given inside request options: the check still fails them (merged options say nothing of their code)', async () => {

@@ -7,7 +7,7 @@ import type * as tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startTlsServer, TESTING_CA } from '../src/testing/index.js';
-import { startConnectProxy } from './helpers/connect-proxy.js';
+import { envWithoutProxySettings, startConnectProxy } from './helpers/connect-proxy.js';
 
 // Attack on the policy agent and dispatcher following Node's current global agent's proxyEnv
 // (engine/plan.ts nodeProxyEnv): settings that throw, odd global agents and bad proxy URLs end in
@@ -92,18 +92,7 @@ describe("attack 3: the policy's clients following https.globalAgent.options.pro
       },
     });
     try {
-      const childEnv: Record<string, string | undefined> = { ...process.env };
-      for (const n of [
-        'HTTPS_PROXY',
-        'https_proxy',
-        'HTTP_PROXY',
-        'http_proxy',
-        'NO_PROXY',
-        'no_proxy',
-        'NODE_USE_ENV_PROXY',
-        'NODE_OPTIONS',
-      ])
-        delete childEnv[n];
+      const childEnv = envWithoutProxySettings();
       Object.assign(childEnv, {
         NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
         PROXY_URL: proxy.url,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startConnectProxy } from './helpers/connect-proxy.js';
+import { envWithoutProxySettings, startConnectProxy } from './helpers/connect-proxy.js';
 import { CA } from './helpers/fixtures.js';
 import { startTlsServer } from './helpers/tls-server.js';
 
@@ -96,18 +96,7 @@ async function probe(p: Probe): Promise<Run> {
   const modern = await startTlsServer({ versions: ['TLSv1.3'] });
   try {
     // The runner's own proxy settings never leak into the child: only what the case sets.
-    const env: Record<string, string | undefined> = { ...process.env };
-    for (const name of [
-      'HTTPS_PROXY',
-      'https_proxy',
-      'HTTP_PROXY',
-      'http_proxy',
-      'NO_PROXY',
-      'no_proxy',
-      'NODE_USE_ENV_PROXY',
-      'NODE_OPTIONS',
-    ])
-      delete env[name];
+    const env = envWithoutProxySettings();
     Object.assign(env, {
       NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
       DEBUG: '',

@@ -54,3 +54,23 @@ export async function startConnectProxy(requireAuth?: string): Promise<ConnectPr
   const listening = await listenOnLoopback(server, sockets);
   return Object.assign(state, listening, { url: `http://127.0.0.1:${listening.port}` });
 }
+
+/**
+ * The runner's environment without any proxy setting (the variables in both cases, Node's env
+ * proxy switch, NODE_OPTIONS), for a child process whose case sets exactly what it tests.
+ */
+export function envWithoutProxySettings(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of [
+    'HTTPS_PROXY',
+    'https_proxy',
+    'HTTP_PROXY',
+    'http_proxy',
+    'NO_PROXY',
+    'no_proxy',
+    'NODE_USE_ENV_PROXY',
+    'NODE_OPTIONS',
+  ])
+    delete env[name];
+  return env;
+}
